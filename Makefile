@@ -1,0 +1,59 @@
+# edge_ocr_ros: two commands on a fresh machine — `make demo` and `make test`.
+# Everything goes into .venv/ (pinned Python packages, incl. ROS 2 Kilted wheels) and install/ (colcon).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.setup-stamp
+REQS := requirements.txt requirements-ros.txt requirements-dev.txt constraints.txt setup.py
+# The ROS wheels live in the venv prefix: cmake and colcon find them through these.
+ROS_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" AMENT_PREFIX_PATH="$(CURDIR)/$(VENV)" CMAKE_PREFIX_PATH="$(CURDIR)/$(VENV)"
+SOURCE_INSTALL := source install/setup.bash
+DATA := data
+REAL ?=
+REAL_WORDS := $(if $(REAL),--real $(REAL)/words,)
+REAL_SCENES := $(if $(REAL),--real $(REAL)/scenes,)
+
+.PHONY: setup build test demo lint models models-smoke bench bench-node bench-peers peers clean
+
+setup: $(STAMP)  ## .venv with every pinned dependency and .venv/bin/edge-ocr (idempotent)
+
+$(STAMP): $(REQS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==26.3
+	$(PY) -m pip install --quiet -c constraints.txt -r requirements.txt -r requirements-ros.txt -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) scripts/fix_ros_wheel_cmake.py
+	touch $(STAMP)
+
+build: setup  ## colcon build of the package (messages, node, launch, config, models) into install/
+	$(PY) scripts/fix_ros_wheel_cmake.py >/dev/null
+	$(ROS_ENV) $(VENV)/bin/colcon build --symlink-install --cmake-args -DPython3_EXECUTABLE=$(CURDIR)/$(PY) \
+	    -DPython3_NumPy_INCLUDE_DIR=$$($(PY) scripts/fix_ros_wheel_cmake.py --print-numpy-include) \
+	    -DBUILD_TESTING=OFF --event-handlers console_cohesion- >/dev/null 2>build.log \
+	    || { tail -40 build.log; exit 1; }
+
+test: build  ## the whole suite: engine, training smoke run, evaluation, and the node on a real ROS graph
+	$(ROS_ENV) bash -c '$(SOURCE_INSTALL) && $(PY) -m pytest -q test'
+
+demo: build  ## start the node, publish the bundled sample signs to it, print the words, save annotated images
+	$(ROS_ENV) bash -c '$(SOURCE_INSTALL) && $(PY) scripts/demo.py --out demo_output'
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+# Full retraining from scratch (about 2 h on 2 CPU cores). Add REAL=../shared/realtrain to mix in real data.
+models: setup
+	$(PY) -m edge_ocr_train.synth_words --out $(DATA)/words_synth --count 120000 --seed 1
+	$(PY) -m edge_ocr_train.synth_scenes --out $(DATA)/scenes_synth --count 5000 --seed 2
+	$(PY) -m edge_ocr_train.train_crnn --synth $(DATA)/words_synth $(REAL_WORDS) --steps 9000 --threads 1 --resume
+	$(PY) -m edge_ocr_train.train_east --synth $(DATA)/scenes_synth $(REAL_SCENES) --steps 10000 --threads 1 --resume
+	$(PY) -m edge_ocr_train.export --crnn-weights models/crnn.weights.h5 --east-weights models/east.weights.h5 \
+	    --calib-words $(DATA)/words_synth --calib-scenes $(DATA)/scenes_synth --out models
+
+bench: build  ## engine stage timings against the seed's approach (docs/benchmarks.md)
+	$(PY) scripts/bench_engine.py --images ../shared/devset/scenes --out docs
+
+clean:
+	rm -rf build install log build.log demo_output

@@ -1,0 +1,227 @@
+"""The ``edge-ocr`` command: read text in images, folders, videos or a camera, without ROS.
+
+  edge-ocr --image sign.jpg                      print the words found (bundled models)
+  edge-ocr --imagedir photos/ --json             one JSON object per image on stdout
+  edge-ocr --video clip.mp4 --save-dir out/      annotated frames and NAME.json files
+  edge-ocr --image word.png --recognize-only     read a cropped word (no detection)
+  edge-ocr eval --gt ../shared/devset/scenes     score against labelled scenes or word crops
+  edge-ocr inspect models/east_int8.tflite       Edge TPU readiness of a model
+
+Exit status: 0 on success; 1 when some images of a folder could not be read; 2 for usage, config,
+model and hardware errors (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from .config import OcrConfig
+from .dataset_eval import evaluate_scenes, evaluate_words, is_words_folder
+from .draw import draw_words
+from .errors import ConfigError, EdgeOcrError, InputImageError
+from .model_inspection import inspect_model
+from .pipeline import OcrPipeline, OcrResult
+from .sources import image_files, open_camera, open_video, read_image, video_frames
+
+LOG = logging.getLogger("edge_ocr_ros")
+
+
+class Parser(argparse.ArgumentParser):
+    """Usage errors are one line and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("models and settings (override --config)")
+    g.add_argument("--config", type=Path, help="YAML settings: engine schema, ROS params file or the seed's mjsynth.yml")
+    g.add_argument("--east", type=Path, help="EAST detector .tflite (an *_edgetpu.tflite file sets the Edge TPU model)")
+    g.add_argument("--ocr", type=Path, help="CRNN recognizer .tflite (an *_edgetpu.tflite file sets the Edge TPU model)")
+    g.add_argument("--charset", type=Path, help="recognizer alphabet (CRNN.tf2 table.txt format)")
+    g.add_argument("--edgetpu", nargs="?", const="on", choices=("auto", "on", "off"),
+                   help="Edge TPU use; the bare flag means 'on' (fails if no TPU). Default: auto")
+    g.add_argument("--edgetpu-device", help="Edge TPU to open, e.g. usb:0 or pci:0")
+    g.add_argument("--thr", type=float, help="detector score threshold (0..1)")
+    g.add_argument("--nms", type=float, help="NMS IoU threshold (0..1)")
+    g.add_argument("--padding", type=float, help="fraction each box grows on every side (0..1)")
+    g.add_argument("--width", type=int, help="detector input width, a multiple of 32 (dynamic-size models)")
+    g.add_argument("--height", type=int, help="detector input height, a multiple of 32 (dynamic-size models)")
+    g.add_argument("--beam-width", type=int, help="CTC beam width (1 = greedy)")
+    g.add_argument("--min-confidence", type=float, help="drop words whose text confidence is below this")
+    g.add_argument("--threads", type=int, help="CPU threads per interpreter")
+    g.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+
+
+def config_from_args(args: argparse.Namespace) -> OcrConfig:
+    overrides: dict[str, Any] = {}
+    for flag, name in (("thr", "detector.score_threshold"), ("nms", "detector.nms_threshold"),
+                       ("padding", "detector.padding"), ("width", "detector.width"), ("height", "detector.height"),
+                       ("beam_width", "recognizer.beam_width"), ("min_confidence", "recognizer.min_text_confidence"),
+                       ("threads", "num_threads"), ("edgetpu", "edgetpu"), ("edgetpu_device", "edgetpu_device")):
+        if getattr(args, flag) is not None:
+            overrides[name] = getattr(args, flag)
+    for flag, stage in (("east", "detector"), ("ocr", "recognizer")):
+        path = getattr(args, flag)
+        if path is not None:
+            key = "edgetpu_model" if path.name.endswith("_edgetpu.tflite") else "model"
+            overrides[f"{stage}.{key}"] = str(path.resolve())
+    if args.charset is not None:
+        overrides["recognizer.charset"] = str(args.charset.resolve())
+    if args.config is not None:
+        return OcrConfig.from_yaml(args.config, overrides)
+    return OcrConfig(overrides)
+
+
+def frames(args: argparse.Namespace, failures: list[str]) -> tuple[Iterator[tuple[str, np.ndarray]], int | None]:
+    """(name, BGR frame) pairs of the chosen input, and their count when known (for the progress bar)."""
+    if args.image or args.imagedir:
+        paths = [Path(p) for p in args.image] if args.image else image_files(args.imagedir)
+        if args.image and len(paths) == 1:
+            image = read_image(paths[0])  # a single unreadable image is a usage error (exit 2)
+            return iter([(str(paths[0]), image)]), 1
+
+        def read_all() -> Iterator[tuple[str, np.ndarray]]:
+            for path in paths:
+                try:
+                    yield str(path), read_image(path)
+                except InputImageError as exc:
+                    LOG.warning("%s", exc)
+                    failures.append(str(path))
+
+        return read_all(), len(paths)
+    if args.video:
+        capture, count = open_video(args.video)
+        total = min(count, args.max_frames) if args.max_frames else count
+        return video_frames(capture, args.video.stem, args.max_frames), total or None
+    return video_frames(open_camera(args.camera), f"camera{args.camera}", args.max_frames), args.max_frames
+
+
+def save(result: OcrResult, record: dict, name: str, image: np.ndarray, save_dir: Path) -> None:
+    stem = Path(name.replace("#", "_")).stem if "#" not in name else Path(name).name.replace("#", "_")
+    save_dir.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(save_dir / f"{stem}.jpg"), draw_words(image, result.words))
+    (save_dir / f"{stem}.json").write_text(json.dumps(record, indent=1))
+
+
+def run(args: argparse.Namespace) -> int:
+    pipeline = OcrPipeline(config_from_args(args))
+    failures: list[str] = []
+    stream, total = frames(args, failures)
+    show_bar = not args.quiet and (total is None or total > 1)
+    for name, image in tqdm(stream, total=total, desc="edge-ocr", unit="img", disable=not show_bar, file=sys.stderr):
+        try:
+            result = pipeline.recognize_crop(image) if args.recognize_only else pipeline.run(image)
+        except InputImageError as exc:
+            LOG.warning("%s: %s", name, exc)
+            failures.append(name)
+            continue
+        record = result.to_json(name)
+        if args.json:
+            print(json.dumps(record), flush=True)
+        else:
+            words = ", ".join(f"{w.text} ({w.confidence:.2f})" for w in result.words) or "(no words)"
+            tqdm.write(f"{name}: {words}", file=sys.stdout)
+        if args.save_dir:
+            save(result, record, name, image, args.save_dir)
+    if failures:
+        LOG.warning("%d input(s) could not be read", len(failures))
+        return 1
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    if not args.gt.is_dir():
+        raise ConfigError(f"--gt {args.gt} is not a folder")
+    pipeline = OcrPipeline(config_from_args(args))
+    if is_words_folder(args.gt):
+        report = evaluate_words(pipeline, args.gt, progress=not args.quiet)
+    else:
+        report = evaluate_scenes(pipeline, args.gt, progress=not args.quiet)
+    if not args.per_image:
+        report.pop("per_image")
+    if args.json:
+        print(json.dumps(report))
+    elif "words" in report:
+        print(f"words: accuracy {report['words']['accuracy']:.4f}, mean normalised edit distance "
+              f"{report['words']['ned']:.4f} ({report['count']} crops)")
+    else:
+        for key in ("detection", "end_to_end"):
+            r = report[key]
+            print(f"{key:<11} precision {r['precision']:.4f}  recall {r['recall']:.4f}  f1 {r['f1']:.4f}")
+    return 0
+
+
+def run_inspect(args: argparse.Namespace) -> int:
+    reports = [inspect_model(m) for m in args.models]
+    if args.json:
+        print(json.dumps([r.as_dict() for r in reports], indent=1))
+    else:
+        print("\n\n".join(r.report() for r in reports))
+    total = sum(r.parameter_bytes for r in reports)
+    if len(reports) > 1 and not args.json:
+        print(f"\nall models together: {total / 1e6:.2f} MB of parameters "
+              f"({'fits' if total <= 8 * 1024 * 1024 else 'does NOT fit'} the 8 MB Edge TPU cache)")
+    return 0
+
+
+def build_parsers() -> dict[str, argparse.ArgumentParser]:
+    fmt = argparse.RawDescriptionHelpFormatter
+    main = Parser(prog="edge-ocr", description=__doc__, formatter_class=fmt)
+    src = main.add_argument_group("input (choose one)").add_mutually_exclusive_group(required=True)
+    src.add_argument("--image", nargs="+", metavar="PATH", help="image file(s)")
+    src.add_argument("--imagedir", type=Path, metavar="DIR", help="folder: its image files are read, other files skipped")
+    src.add_argument("--video", type=Path, metavar="PATH", help="video file")
+    src.add_argument("--camera", type=int, metavar="INDEX", help="camera index (OpenCV VideoCapture)")
+    out = main.add_argument_group("output")
+    out.add_argument("--json", action="store_true", help="one JSON object per image or frame on stdout")
+    out.add_argument("--save-dir", type=Path, metavar="DIR", help="write annotated images and NAME.json here")
+    out.add_argument("--recognize-only", action="store_true", help="treat each image as one word crop (no detection)")
+    out.add_argument("--max-frames", type=int, metavar="N", help="stop a video or camera after N frames")
+    add_engine_options(main)
+
+    evaluate = Parser(prog="edge-ocr eval", formatter_class=fmt,
+                      description="Score the pipeline on a labelled folder: scenes (NAME.jpg + NAME.gt.json) give "
+                                  "detection and end-to-end precision/recall/F1; a words folder (labels.tsv) gives "
+                                  "accuracy and mean normalised edit distance. See edge_ocr_ros/evaluation.py.")
+    evaluate.add_argument("--gt", type=Path, required=True, metavar="DIR", help="labelled folder")
+    evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
+    evaluate.add_argument("--per-image", action="store_true", help="include a per-image breakdown")
+    add_engine_options(evaluate)
+
+    inspect = Parser(prog="edge-ocr inspect", formatter_class=fmt,
+                     description="Report a .tflite model's ops (against Coral's supported-ops list), tensor shapes, "
+                                 "quantization and parameter size against the Edge TPU's 8 MB cache.")
+    inspect.add_argument("models", nargs="+", type=Path, metavar="MODEL")
+    inspect.add_argument("--json", action="store_true")
+    return {"run": main, "eval": evaluate, "inspect": inspect}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parsers = build_parsers()
+    command = argv[0] if argv and argv[0] in ("eval", "inspect") else "run"
+    args = parsers[command].parse_args(argv[1:] if command != "run" else argv)
+    logging.basicConfig(level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,
+                        format="%(levelname)s %(message)s", stream=sys.stderr)
+    try:
+        return {"run": run, "eval": run_eval, "inspect": run_inspect}[command](args)
+    except EdgeOcrError as exc:
+        print(f"edge-ocr: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

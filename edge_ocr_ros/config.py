@@ -1,0 +1,215 @@
+"""The one settings schema, shared by the ``edge-ocr`` command (YAML) and the ROS node (parameters).
+
+Settings are flat dotted names (``detector.score_threshold``); a YAML file may nest them
+(``detector: {score_threshold: 0.8}``), wrap them in a ROS params file (``ocr_node: ros__parameters:``)
+or be the seed project's ``mjsynth.yml`` (``dataset_builder.table_path``, ``img_shape``).
+Relative model paths are looked up in the folder of the YAML file, then in the bundled ``models/``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+
+def bundled_models_dir() -> Path:
+    """``models/`` of a source checkout or pip install, or ``share/edge_ocr_ros/models`` of a colcon install."""
+    here = Path(__file__).resolve().parent
+    candidates = [here / "models", here.parent / "models"]
+    for parent in here.parents:
+        candidates.append(parent / "share" / "edge_ocr_ros" / "models")
+    return next((c for c in candidates if (c / "charset.txt").is_file()), here.parent / "models")
+
+
+@dataclass(frozen=True)
+class Setting:
+    default: Any
+    description: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    reload: bool = True  # True: changing it means reloading models (read-only while a node runs)
+    multiple_of: int = 0
+
+
+MEAN_RGB = [123.68, 116.779, 103.939]
+SCHEMA: dict[str, Setting] = {
+    "edgetpu": Setting("auto", "Edge TPU use: auto (TPU when present and an *_edgetpu.tflite model exists), on, off",
+                       choices=("auto", "on", "off")),
+    "edgetpu_device": Setting("", "Edge TPU to open, e.g. usb:0 or pci:0; empty for the first one"),
+    "num_threads": Setting(2, "CPU threads per TFLite interpreter", 1, 64),
+    "detector.model": Setting("east_fp16.tflite", "EAST model for the CPU (.tflite)"),
+    "detector.edgetpu_model": Setting("east_int8_edgetpu.tflite", "EAST model compiled for the Edge TPU"),
+    "detector.width": Setting(960, "detector input width for dynamic-size models (multiple of 32)", 32, 4096,
+                              multiple_of=32),
+    "detector.height": Setting(544, "detector input height for dynamic-size models (multiple of 32)", 32, 4096,
+                               multiple_of=32),
+    "detector.score_threshold": Setting(0.7, "minimum EAST score of a text pixel (the seed's --thr)", 0.0, 1.0,
+                                        reload=False),
+    "detector.nms_threshold": Setting(0.2, "IoU above which overlapping boxes are suppressed (the seed's --nms)",
+                                      0.0, 1.0, reload=False),
+    "detector.padding": Setting(0.06, "fraction by which each box grows on every side (the seed's --padding)",
+                                0.0, 1.0, reload=False),
+    "detector.min_size": Setting(5.0, "boxes whose shorter side is below this many source pixels are dropped",
+                                 0.0, 10000.0, reload=False),
+    "detector.max_detections": Setting(100, "most words kept per image (highest scores first)", 1, 1000,
+                                       reload=False),
+    "detector.mean": Setting(MEAN_RGB, "per-channel mean subtracted from the detector input, in RGB order"),
+    "detector.std": Setting([1.0, 1.0, 1.0], "per-channel divisor of the detector input, in RGB order"),
+    "detector.channel_order": Setting("bgr", "channel order the detector model expects", choices=("bgr", "rgb")),
+    "recognizer.model": Setting("crnn_fp16.tflite", "CRNN model for the CPU (.tflite)"),
+    "recognizer.edgetpu_model": Setting("crnn_int8_edgetpu.tflite", "CRNN model compiled for the Edge TPU"),
+    "recognizer.charset": Setting("charset.txt", "alphabet file, CRNN.tf2 table.txt format (<UNK> first, <BLK> last)"),
+    "recognizer.grayscale": Setting(True, "feed the recognizer grayscale crops (else colour, in channel_order)"),
+    "recognizer.channel_order": Setting("bgr", "channel order of colour recognizer input", choices=("bgr", "rgb")),
+    "recognizer.mean": Setting(0.0, "value subtracted from recognizer input pixels"),
+    "recognizer.std": Setting(255.0, "divisor of recognizer input pixels (after the mean)", 1e-6, 1e6),
+    "recognizer.max_width": Setting(256, "crop width for models with a dynamic input width (multiple of 4)", 8, 2048),
+    "recognizer.beam_width": Setting(1, "CTC beam width; 1 is greedy best-path decoding", 1, 64, reload=False),
+    "recognizer.min_text_confidence": Setting(0.0, "words whose text confidence is below this are dropped",
+                                              0.0, 1.0, reload=False),
+}
+
+
+def _type_name(value: Any) -> str:
+    return "list of numbers" if isinstance(value, list) else type(value).__name__
+
+
+def validate_value(name: str, value: Any) -> Any:
+    """Return ``value`` converted to the setting's type, or raise ConfigError saying what is wrong."""
+    if name not in SCHEMA:
+        close = [k for k in SCHEMA if k.split(".")[-1] == name.split(".")[-1]]
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise ConfigError(f"unknown setting '{name}'{hint}")
+    spec = SCHEMA[name]
+    default = spec.default
+    try:
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise TypeError
+        elif isinstance(default, int):
+            if isinstance(value, bool) or not float(value).is_integer():
+                raise TypeError
+            value = int(value)
+        elif isinstance(default, float):
+            if isinstance(value, bool):
+                raise TypeError
+            value = float(value)
+            if not math.isfinite(value):
+                raise ValueError
+        elif isinstance(default, list):
+            value = [float(v) for v in value]
+            if len(value) != len(default):
+                raise ValueError
+        else:
+            if not isinstance(value, str):
+                raise TypeError
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name} must be a {_type_name(default)}"
+                          + (f" of {len(default)} values" if isinstance(default, list) else "")
+                          + f", not {value!r}") from exc
+    if spec.choices and value not in spec.choices:
+        raise ConfigError(f"{name} must be one of {', '.join(spec.choices)}, not {value!r}")
+    if spec.minimum is not None and value < spec.minimum or spec.maximum is not None and value > spec.maximum:
+        raise ConfigError(f"{name} must be between {spec.minimum:g} and {spec.maximum:g}, not {value!r}")
+    if spec.multiple_of and value % spec.multiple_of:
+        raise ConfigError(f"{name} must be a multiple of {spec.multiple_of}, not {value!r}")
+    return value
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _from_mjsynth(tree: Mapping[str, Any], base: Path) -> dict[str, Any]:
+    """The seed's CRNN.tf2 ``mjsynth.yml``: the charset path and the recognizer's input shape."""
+    flat: dict[str, Any] = {}
+    table = tree.get("dataset_builder", {}).get("table_path")
+    if table:
+        flat["recognizer.charset"] = str((base / table) if not Path(table).is_absolute() else table)
+    shape = tree.get("dataset_builder", {}).get("img_shape") or tree.get("img_shape")
+    if shape and len(shape) == 3:
+        flat["recognizer.grayscale"] = int(shape[-1]) == 1
+        if shape[1]:
+            flat["recognizer.max_width"] = int(shape[1])
+    return flat
+
+
+class OcrConfig:
+    """Validated settings with defaults; immutable (``replace`` returns a new one)."""
+
+    def __init__(self, values: Mapping[str, Any] | None = None, base_dir: Path | None = None) -> None:
+        merged = {k: v.default for k, v in SCHEMA.items()}
+        for name, value in (values or {}).items():
+            merged[name] = validate_value(name, value)
+        self._values = merged
+        self.base_dir = base_dir
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def replace(self, **changes: Any) -> OcrConfig:
+        """A copy with ``changes`` (dotted names given with '__' for '.', or via ``replace_items``)."""
+        return self.replace_items({k.replace("__", "."): v for k, v in changes.items()})
+
+    def replace_items(self, changes: Mapping[str, Any]) -> OcrConfig:
+        return OcrConfig({**self._values, **changes}, self.base_dir)
+
+    def path(self, name: str) -> Path:
+        """A model or charset setting as a path: absolute, beside the YAML file, or in the bundled models/."""
+        value = Path(self[name]).expanduser()
+        if value.is_absolute():
+            return value
+        if self.base_dir is not None and (self.base_dir / value).exists():
+            return self.base_dir / value
+        if value.exists():
+            return value.resolve()
+        return bundled_models_dir() / value
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, overrides: Mapping[str, Any] | None = None) -> OcrConfig:
+        path = Path(path)
+        try:
+            tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except OSError as exc:
+            raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from exc
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
+        if not isinstance(tree, Mapping):
+            raise ConfigError(f"{path} must hold a mapping of settings")
+        if "dataset_builder" in tree:
+            flat = _from_mjsynth(tree, path.parent)
+        else:
+            for value in tree.values():  # a ROS params file: {node_name: {ros__parameters: {...}}}
+                if isinstance(value, Mapping) and "ros__parameters" in value:
+                    tree = value["ros__parameters"]
+                    break
+            flat = {k: v for k, v in flatten(tree).items() if k in SCHEMA or not k.startswith(_NODE_ONLY)}
+            flat = {k: v for k, v in flat.items() if k not in NODE_SETTINGS}
+        try:
+            return cls({**flat, **(overrides or {})}, base_dir=path.parent)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+
+
+# Settings of the ROS node that are not engine settings (they share the params file).
+NODE_SETTINGS = ("autostart", "input_transport", "qos_reliability", "publish_vision_msgs", "use_sim_time",
+                 "diagnostics_period")
+_NODE_ONLY = ("qos_overrides",)

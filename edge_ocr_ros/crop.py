@@ -1,0 +1,61 @@
+"""Word crops: rectify a quadrilateral to the recognizer's input height by one perspective warp.
+
+Training renders its crops through the same functions, so the recognizer sees at run time
+exactly the geometry (aspect ratio, right padding) it was trained on.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def order_quad(points: np.ndarray) -> np.ndarray:
+    """Return 4 points clockwise from top-left (image coordinates, y down).
+
+    The top-left corner is the one with the smallest x + y among the two leftmost-top candidates;
+    ordering by angle around the centroid keeps the result valid for rotated words.
+    """
+    pts = np.asarray(points, dtype=np.float32).reshape(4, 2)
+    centre = pts.mean(axis=0)
+    angles = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
+    pts = pts[np.argsort(angles)]  # clockwise in image coordinates (y down)
+    start = int(np.argmin(pts.sum(axis=1)))
+    return np.roll(pts, -start, axis=0)
+
+
+def quad_sizes(quads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean widths (top and bottom edges) and mean heights (left and right edges) of ordered quads (... x 4 x 2)."""
+    q = np.asarray(quads, dtype=np.float32)
+    width = 0.5 * (np.linalg.norm(q[..., 1, :] - q[..., 0, :], axis=-1) + np.linalg.norm(q[..., 2, :] - q[..., 3, :], axis=-1))
+    height = 0.5 * (np.linalg.norm(q[..., 3, :] - q[..., 0, :], axis=-1) + np.linalg.norm(q[..., 2, :] - q[..., 1, :], axis=-1))
+    return width, height
+
+
+def quad_size(quad: np.ndarray) -> tuple[float, float]:
+    """Mean width and height of one ordered quad."""
+    width, height = quad_sizes(quad)
+    return float(width), float(height)
+
+
+def target_width(quad: np.ndarray, height: int, max_width: int) -> int:
+    """Width that keeps the word's aspect ratio at ``height``, clamped to [1, max_width]."""
+    w, h = quad_size(quad)
+    return int(np.clip(round(w * height / max(h, 1e-3)), 1, max_width))
+
+
+def warp_word(image: np.ndarray, quad: np.ndarray, out: np.ndarray) -> int:
+    """Warp ``quad`` of ``image`` into ``out`` (shape H x W [x C]) keeping its aspect ratio.
+
+    The word fills the left part of ``out``; the rest repeats the last column, which is how the
+    recognizer was trained (no hard edge that could read as a character). Returns the width used.
+    """
+    height, max_width = out.shape[:2]
+    width = target_width(quad, height, max_width)
+    dst = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(np.asarray(quad, dtype=np.float32), dst)
+    warped = cv2.warpPerspective(image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    out[:, :width] = warped.reshape(out[:, :width].shape)
+    if width < max_width:
+        out[:, width:] = out[:, width - 1 : width]
+    return width

@@ -1,0 +1,91 @@
+"""CTC decoding in numpy (no TensorFlow): greedy best path and prefix beam search.
+
+Word confidence (both decoders) is the per-time-step geometric mean of the probability of the
+decoded label: ``exp(log P / T)``. For greedy decoding P is the best path's probability; for beam
+search it is the prefix-beam estimate of the label's probability summed over its alignments.
+The geometric mean keeps the value in [0, 1] and comparable between short and long words.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=axis, keepdims=True)
+
+
+def as_probabilities(outputs: np.ndarray) -> np.ndarray:
+    """Model outputs to per-step probabilities: models may end in softmax or emit logits."""
+    outputs = outputs.astype(np.float32, copy=False)
+    sums = outputs.sum(axis=-1)
+    if outputs.min() >= 0.0 and np.allclose(sums, 1.0, atol=0.05):
+        return outputs
+    return softmax(outputs)
+
+
+def greedy_decode(probs: np.ndarray, blank: int) -> tuple[list[list[int]], np.ndarray]:
+    """Best-path decoding of a batch (N x T x C). Returns label lists and confidences."""
+    best = probs.argmax(axis=-1)
+    best_p = np.take_along_axis(probs, best[..., None], axis=-1)[..., 0]
+    changed = np.ones_like(best, dtype=bool)
+    changed[:, 1:] = best[:, 1:] != best[:, :-1]
+    keep = changed & (best != blank)
+    labels = [row[mask].tolist() for row, mask in zip(best, keep, strict=True)]
+    confidence = np.exp(np.log(np.maximum(best_p, 1e-12)).mean(axis=1))
+    return labels, confidence
+
+
+def _logsumexp(a: float, b: float) -> float:
+    if a == -np.inf:
+        return b
+    if b == -np.inf:
+        return a
+    m = max(a, b)
+    return m + float(np.log(np.exp(a - m) + np.exp(b - m)))
+
+
+def beam_decode_one(probs: np.ndarray, blank: int, beam_width: int) -> tuple[list[int], float]:
+    """Prefix beam search over one sequence (T x C). Only the ``beam_width`` most likely classes of
+    each step are expanded, which bounds the work to T * beam_width^2 and loses nothing that the
+    beam could have kept."""
+    log_p = np.log(np.maximum(probs, 1e-12))
+    top = np.argsort(-probs, axis=1)[:, :beam_width]
+    # prefix -> (log P ending in blank, log P ending in non-blank)
+    beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, -np.inf)}
+    for t in range(probs.shape[0]):
+        step: dict[tuple[int, ...], list[float]] = {}
+
+        def add(prefix: tuple[int, ...], pb: float, pnb: float) -> None:
+            entry = step.setdefault(prefix, [-np.inf, -np.inf])
+            entry[0] = _logsumexp(entry[0], pb)
+            entry[1] = _logsumexp(entry[1], pnb)
+
+        for prefix, (pb, pnb) in beams.items():
+            total = _logsumexp(pb, pnb)
+            add(prefix, total + log_p[t, blank], -np.inf)
+            last = prefix[-1] if prefix else None
+            for c in top[t]:
+                c = int(c)
+                if c == blank:
+                    continue
+                lp = log_p[t, c]
+                if c == last:
+                    add(prefix, -np.inf, pnb + lp)  # repeat without blank collapses
+                    add((*prefix, c), -np.inf, pb + lp)  # repeat after blank is a new char
+                else:
+                    add((*prefix, c), -np.inf, total + lp)
+        ranked = sorted(step.items(), key=lambda kv: -_logsumexp(kv[1][0], kv[1][1]))[:beam_width]
+        beams = {k: (v[0], v[1]) for k, v in ranked}
+    best, (pb, pnb) = max(beams.items(), key=lambda kv: _logsumexp(*kv[1]))
+    return list(best), float(np.exp(_logsumexp(pb, pnb) / probs.shape[0]))
+
+
+def decode(probs: np.ndarray, blank: int, beam_width: int = 1) -> tuple[list[list[int]], np.ndarray]:
+    """Decode a batch with greedy search (beam_width <= 1) or prefix beam search."""
+    if beam_width <= 1:
+        return greedy_decode(probs, blank)
+    results = [beam_decode_one(p, blank, beam_width) for p in probs]
+    return [r[0] for r in results], np.array([r[1] for r in results], dtype=np.float32)

@@ -1,0 +1,46 @@
+"""Run a pipeline over a labelled folder and score it (the ``edge-ocr eval`` command's core)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .evaluation import Counts, load_gt, partial_scenes, score_scene, word_scores
+from .pipeline import OcrPipeline
+from .sources import IMAGE_SUFFIXES, read_image
+
+
+def is_words_folder(folder: Path) -> bool:
+    return (folder / "labels.tsv").is_file()
+
+
+def evaluate_scenes(pipeline: OcrPipeline, folder: Path, progress: bool = True) -> dict:
+    """Detection and end-to-end P/R/F over NAME.jpg + NAME.gt.json, with a per-image breakdown."""
+    partial = partial_scenes(folder)
+    images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES
+                    and p.with_name(p.stem + ".gt.json").is_file())
+    detection, end_to_end, per_image = Counts(), Counts(), []
+    for path in tqdm(images, desc="eval", unit="img", disable=not progress):
+        gt_quads, gt_texts = load_gt(path.with_name(path.stem + ".gt.json"))
+        result = pipeline.run(read_image(path))
+        score = score_scene([w.points for w in result.words], [w.text for w in result.words], gt_quads, gt_texts,
+                            partial=path.name in partial or path.stem in partial)
+        detection.add(score.detection)
+        end_to_end.add(score.end_to_end)
+        per_image.append({"image": path.name, "detection": score.detection.prf(), "end_to_end": score.end_to_end.prf(),
+                          "matched": score.detection.matched, "ground_truth": score.detection.ground_truth,
+                          "predictions": score.detection.predictions, "timing_ms": round(result.timing_ms["total"], 2)})
+    return {"detection": detection.prf(), "end_to_end": end_to_end.prf(), "images": len(images), "per_image": per_image}
+
+
+def evaluate_words(pipeline: OcrPipeline, folder: Path, progress: bool = True) -> dict:
+    """Accuracy and mean normalised edit distance over the crops of labels.tsv."""
+    rows = [line.split("\t", 1) for line in (folder / "labels.tsv").read_text(encoding="utf-8").splitlines() if "\t" in line]
+    pairs, per_image = [], []
+    for name, truth in tqdm(rows, desc="eval", unit="word", disable=not progress):
+        text = pipeline.recognize_crop(read_image(folder / name)).words[0].text
+        pairs.append((text, truth))
+        per_image.append({"image": name, "truth": truth, "text": text})
+    scores = word_scores(pairs)
+    return {"words": {"accuracy": scores["accuracy"], "ned": scores["ned"]}, "count": scores["count"], "per_image": per_image}

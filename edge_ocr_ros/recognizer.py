@@ -1,0 +1,106 @@
+"""CRNN recognizer: rectified word crops in one batched invoke, then CTC decoding in numpy."""
+
+from __future__ import annotations
+
+import time
+
+import cv2
+import numpy as np
+
+from .charset import Charset
+from .config import OcrConfig
+from .crop import warp_word
+from .ctc import as_probabilities, decode
+from .errors import ModelError
+from .runtime import InterpreterFactory
+from .tensor_io import TensorSpec, dequantize, inputs_of, outputs_of, quantize_into
+
+MAX_BATCH = 64  # larger frames are recognised in several invokes
+
+
+def _bucket(n: int) -> int:
+    """Batch sizes are rounded up to a power of two so that few interpreter shapes are ever allocated."""
+    return min(MAX_BATCH, 1 << max(n - 1, 0).bit_length())
+
+
+class CrnnRecognizer:
+    """Runs one CRNN model over all word crops of a frame; buffers are kept between frames."""
+
+    def __init__(self, factory: InterpreterFactory, charset: Charset, config: OcrConfig) -> None:
+        spec = inputs_of(factory.base)[0]
+        if len(spec.shape) != 4:
+            raise ModelError(f"recognizer input must be N x H x W x C, not {list(spec.shape)}")
+        _, height, width, channels = spec.shape
+        if height <= 0:
+            raise ModelError("recognizer input height must be fixed")
+        if config["recognizer.grayscale"] != (channels == 1):
+            want = "1 channel" if config["recognizer.grayscale"] else "3 channels"
+            raise ModelError(f"recognizer.grayscale asks for {want} but the model takes {channels}; fix recognizer.grayscale")
+        classes = outputs_of(factory.base)[0].shape[-1]
+        if classes != charset.num_classes:
+            raise ModelError(f"charset has {charset.num_classes} classes but the recognizer outputs {classes}: "
+                             "the charset file does not belong to this model")
+        self.factory, self.charset = factory, charset
+        self.dynamic_batch = spec.shape[0] < 0
+        self.dynamic_width = width < 0
+        self.height = height
+        self.width = config["recognizer.max_width"] // 4 * 4 if self.dynamic_width else width
+        self.channels = channels
+        self.input_dtype = spec.dtype
+        self._crops = np.empty((0, height, self.width, channels), np.uint8)
+        self.configure(config)
+
+    def configure(self, config: OcrConfig) -> None:
+        self.config = config
+        self._mean = float(config["recognizer.mean"])
+        self._inv_std = 1.0 / float(config["recognizer.std"])
+        self._rgb = config["recognizer.channel_order"] == "rgb"
+
+    def _source(self, image: np.ndarray) -> np.ndarray:
+        if self.channels == 1:
+            return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB) if self._rgb else image
+
+    def crop(self, image: np.ndarray, quads: np.ndarray) -> np.ndarray:
+        """Rectified crops (N x H x W x C uint8) in a buffer reused across frames."""
+        if len(self._crops) < len(quads):
+            self._crops = np.empty((_bucket(len(quads)) if len(quads) <= MAX_BATCH else len(quads),
+                                    self.height, self.width, self.channels), np.uint8)
+        src = self._source(image)
+        crops = self._crops[: len(quads)]
+        for quad, out in zip(quads, crops, strict=True):
+            warp_word(src, quad, out[..., 0] if self.channels == 1 else out)
+        return crops
+
+    def _invoke(self, batch: np.ndarray) -> np.ndarray:
+        """Class scores (n x T x C) for up to MAX_BATCH crops, in one invoke when the batch is dynamic."""
+        n = len(batch)
+        if not self.dynamic_batch and n > 1:
+            return np.concatenate([self._invoke(batch[i : i + 1]) for i in range(n)])
+        rows = _bucket(n) if self.dynamic_batch else 1
+        interpreter = self.factory.for_input_shape((rows, self.height, self.width, self.channels))
+        spec = TensorSpec.from_details({**interpreter.get_input_details()[0], "shape_signature": None})
+        values = (batch.astype(np.float32) - self._mean) * self._inv_std
+        view = interpreter.tensor(spec.index)()
+        quantize_into(values, spec, view[:n])
+        del view
+        interpreter.invoke()
+        out_spec = TensorSpec.from_details(interpreter.get_output_details()[0])
+        return dequantize(interpreter.get_tensor(out_spec.index)[:n], out_spec)
+
+    def recognize(self, image: np.ndarray, quads: np.ndarray, timings: dict[str, float]) -> tuple[list[str], np.ndarray]:
+        """Texts and confidences of the words at ``quads`` (source-image pixels)."""
+        t0 = time.perf_counter()
+        crops = self.crop(image, quads)
+        t1 = time.perf_counter()
+        if len(crops):
+            outputs = np.concatenate([self._invoke(crops[i : i + MAX_BATCH]) for i in range(0, len(crops), MAX_BATCH)])
+        t2 = time.perf_counter()
+        texts: list[str] = []
+        confidences = np.zeros(0, np.float32)
+        if len(crops):
+            labels, confidences = decode(as_probabilities(outputs), self.charset.blank, self.config["recognizer.beam_width"])
+            texts = [self.charset.decode(lab) for lab in labels]
+        t3 = time.perf_counter()
+        timings.update(crop=(t1 - t0) * 1e3, recognize=(t2 - t1) * 1e3, ctc=(t3 - t2) * 1e3)
+        return texts, confidences

@@ -1,0 +1,63 @@
+"""Frames for the ``edge-ocr`` command: image files, a folder of images, a video file or a camera."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .errors import ConfigError, InputImageError
+
+LOG = logging.getLogger(__name__)
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm"})
+
+
+def read_image(path: Path) -> np.ndarray:
+    """A BGR image, or InputImageError when the file is missing, empty or corrupt."""
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError as exc:
+        raise InputImageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if image is None:
+        raise InputImageError(f"{path} is not a readable image (empty, corrupt or unsupported format)")
+    return image
+
+
+def image_files(folder: Path) -> list[Path]:
+    """Image files of ``folder`` (by extension), sorted; other files are skipped."""
+    if not folder.is_dir():
+        raise ConfigError(f"--imagedir {folder} is not a folder")
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def video_frames(capture: cv2.VideoCapture, name: str, max_frames: int | None) -> Iterator[tuple[str, np.ndarray]]:
+    index = 0
+    try:
+        while max_frames is None or index < max_frames:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            yield f"{name}#{index}", frame
+            index += 1
+    finally:
+        capture.release()
+
+
+def open_video(path: Path) -> tuple[cv2.VideoCapture, int]:
+    if not path.is_file():
+        raise ConfigError(f"--video {path} does not exist")
+    capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        raise InputImageError(f"{path} is not a readable video")
+    return capture, int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or 0
+
+
+def open_camera(index: int) -> cv2.VideoCapture:
+    capture = cv2.VideoCapture(index)
+    if not capture.isOpened():
+        raise ConfigError(f"camera {index} cannot be opened")
+    return capture

@@ -1,0 +1,49 @@
+"""CRNN recognizer for the Edge TPU: a CNN and a convolutional sequence model, no LSTM.
+
+A bidirectional LSTM needs REVERSE_V2 and sequence ops that stay on the Edge TPU's host CPU, so the
+sequence part here is a stack of residual 1-D (1 x 3, dilated) convolutions over the time axis. The
+whole graph is CONV_2D, MAX_POOL_2D, ADD, RESHAPE and SOFTMAX, all of which map to one Edge TPU
+subgraph; the CPU model is the same network in float16.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+INPUT_HEIGHT, INPUT_WIDTH = 32, 128
+
+
+def _conv(x, filters: int, kernel=(3, 3), strides=(1, 1), padding: str = "same", dilation=(1, 1)):
+    x = layers.Conv2D(filters, kernel, strides=strides, padding=padding, dilation_rate=dilation, use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    return layers.ReLU()(x)
+
+
+def build_crnn(num_classes: int, width: int = INPUT_WIDTH, channels: int = 1) -> keras.Model:
+    """Input N x 32 x width x channels in [0, 1]; output logits N x (width / 4) x num_classes."""
+    inp = keras.Input((INPUT_HEIGHT, width, channels), name="image")
+    x = _conv(inp, 32)
+    x = layers.MaxPooling2D((2, 2))(x)  # 16 x W/2
+    x = _conv(x, 64)
+    x = layers.MaxPooling2D((2, 2))(x)  # 8 x W/4
+    x = _conv(x, 96)
+    x = _conv(x, 96)
+    x = layers.MaxPooling2D((2, 1))(x)  # 4 x W/4
+    x = _conv(x, 128)
+    x = _conv(x, 128)
+    x = layers.MaxPooling2D((2, 1))(x)  # 2 x W/4
+    x = _conv(x, 192, kernel=(2, 1), padding="valid")  # 1 x W/4: one feature column per time step
+    for dilation in (1, 2, 4):  # sequence model: receptive field of +-14 steps
+        y = _conv(x, 192, kernel=(1, 3), dilation=(1, dilation))
+        y = layers.Dropout(0.1)(y)
+        x = layers.Add()([x, y])
+    x = layers.Conv2D(num_classes, (1, 1), name="classes")(x)
+    logits = layers.Reshape((width // 4, num_classes), name="logits")(x)
+    return keras.Model(inp, logits, name="crnn")
+
+
+def with_softmax(model: keras.Model) -> keras.Model:
+    """The exported graph ends in softmax so that int8 outputs are probabilities in [0, 1]."""
+    probs = layers.Softmax(name="probabilities")(model.output)
+    return keras.Model(model.input, probs, name="crnn_softmax")

@@ -1,0 +1,72 @@
+"""The training loop both models share: warm-up + cosine schedule, checkpoints, resume, CSV log and plot."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .training_log import TrainingLog
+
+LOG = logging.getLogger(__name__)
+
+
+def configure_tensorflow(threads: int, seed: int) -> None:
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    tf.keras.utils.set_random_seed(seed)
+
+
+def make_optimizer(lr: float, steps: int):
+    import tensorflow as tf
+
+    warmup = min(500, steps // 10)
+    schedule = tf.keras.optimizers.schedules.CosineDecay(lr * 0.1, max(steps - warmup, 1), alpha=0.02,
+                                                          warmup_target=lr, warmup_steps=warmup)
+    return tf.keras.optimizers.Adam(schedule, clipnorm=5.0), schedule
+
+
+def train_loop(*, name: str, model, optimizer, schedule, steps: int, work_dir: Path, weights_out: Path,
+               resume: bool, init_weights: Path | None, eval_every: int, fields: list[str],
+               train_step: Callable[[], float], evaluate: Callable[[], dict[str, float]]) -> None:
+    """Run ``train_step`` until ``steps``; every ``eval_every`` steps log ``evaluate()``, checkpoint
+    (model and optimizer, for --resume) and write the float weights to ``weights_out``."""
+    import tensorflow as tf
+
+    if init_weights:
+        model.load_weights(init_weights)
+        LOG.info("initialised from %s", init_weights)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    weights_out.parent.mkdir(parents=True, exist_ok=True)
+    ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer)
+    manager = tf.train.CheckpointManager(ckpt, work_dir / "ckpt", max_to_keep=2)
+    if resume and manager.latest_checkpoint:
+        ckpt.restore(manager.latest_checkpoint)
+        LOG.info("resumed from %s at step %d", manager.latest_checkpoint, int(optimizer.iterations.numpy()))
+    log = TrainingLog(work_dir / f"{name}_log.csv", ["step", "loss", "lr", *fields, "elapsed_s"])
+    start = int(optimizer.iterations.numpy())
+    t0 = time.time()
+    losses: list[float] = []
+    bar = tqdm(range(start, steps), initial=start, total=steps, desc=name, unit="step")
+    for i in bar:
+        losses.append(train_step())
+        done = i + 1
+        if done % 20 == 0:
+            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
+        if done % eval_every == 0 or done == steps:
+            row = {"step": done, "loss": float(np.mean(losses[-eval_every:])), "lr": float(schedule(done)),
+                   **evaluate(), "elapsed_s": time.time() - t0}
+            log.append(**row)
+            LOG.info("step %d %s", done, {k: round(v, 4) for k, v in row.items()})
+            manager.save(checkpoint_number=done)
+            model.save_weights(weights_out)
+            log.plot(work_dir / f"{name}_training.png", f"{name} training")
+    model.save_weights(weights_out)
+    log.plot(work_dir / f"{name}_training.png", f"{name} training")
+    LOG.info("float weights written to %s", weights_out)
