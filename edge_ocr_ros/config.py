@@ -117,7 +117,7 @@ def validate_value(name: str, value: Any) -> Any:
                           + f", not {value!r}") from exc
     if spec.choices and value not in spec.choices:
         raise ConfigError(f"{name} must be one of {', '.join(spec.choices)}, not {value!r}")
-    if spec.minimum is not None and value < spec.minimum or spec.maximum is not None and value > spec.maximum:
+    if (spec.minimum is not None and value < spec.minimum) or (spec.maximum is not None and value > spec.maximum):
         raise ConfigError(f"{name} must be between {spec.minimum:g} and {spec.maximum:g}, not {value!r}")
     if spec.multiple_of and value % spec.multiple_of:
         raise ConfigError(f"{name} must be a multiple of {spec.multiple_of}, not {value!r}")

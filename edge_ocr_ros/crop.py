@@ -52,8 +52,9 @@ def warp_word(image: np.ndarray, quad: np.ndarray, out: np.ndarray) -> int:
     """
     height, max_width = out.shape[:2]
     width = target_width(quad, height, max_width)
-    dst = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
-    matrix = cv2.getPerspectiveTransform(np.asarray(quad, dtype=np.float32), dst)
+    # corners are pixel edges; the warp maps pixel centres, hence the half-pixel shifts
+    dst = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32) - 0.5
+    matrix = cv2.getPerspectiveTransform(np.asarray(quad, dtype=np.float32) - 0.5, dst)
     warped = cv2.warpPerspective(image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     out[:, :width] = warped.reshape(out[:, :width].shape)
     if width < max_width:

@@ -47,6 +47,13 @@ def _logsumexp(a: float, b: float) -> float:
     return m + float(np.log(np.exp(a - m) + np.exp(b - m)))
 
 
+def _add(beams: dict[tuple[int, ...], list[float]], prefix: tuple[int, ...], pb: float, pnb: float) -> None:
+    """Accumulate the blank-ending and non-blank-ending log probabilities of ``prefix``."""
+    entry = beams.setdefault(prefix, [-np.inf, -np.inf])
+    entry[0] = _logsumexp(entry[0], pb)
+    entry[1] = _logsumexp(entry[1], pnb)
+
+
 def beam_decode_one(probs: np.ndarray, blank: int, beam_width: int) -> tuple[list[int], float]:
     """Prefix beam search over one sequence (T x C). Only the ``beam_width`` most likely classes of
     each step are expanded, which bounds the work to T * beam_width^2 and loses nothing that the
@@ -57,15 +64,9 @@ def beam_decode_one(probs: np.ndarray, blank: int, beam_width: int) -> tuple[lis
     beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, -np.inf)}
     for t in range(probs.shape[0]):
         step: dict[tuple[int, ...], list[float]] = {}
-
-        def add(prefix: tuple[int, ...], pb: float, pnb: float) -> None:
-            entry = step.setdefault(prefix, [-np.inf, -np.inf])
-            entry[0] = _logsumexp(entry[0], pb)
-            entry[1] = _logsumexp(entry[1], pnb)
-
         for prefix, (pb, pnb) in beams.items():
             total = _logsumexp(pb, pnb)
-            add(prefix, total + log_p[t, blank], -np.inf)
+            _add(step, prefix, total + log_p[t, blank], -np.inf)
             last = prefix[-1] if prefix else None
             for c in top[t]:
                 c = int(c)
@@ -73,10 +74,10 @@ def beam_decode_one(probs: np.ndarray, blank: int, beam_width: int) -> tuple[lis
                     continue
                 lp = log_p[t, c]
                 if c == last:
-                    add(prefix, -np.inf, pnb + lp)  # repeat without blank collapses
-                    add((*prefix, c), -np.inf, pb + lp)  # repeat after blank is a new char
+                    _add(step, prefix, -np.inf, pnb + lp)  # repeat without blank collapses
+                    _add(step, (*prefix, c), -np.inf, pb + lp)  # repeat after blank is a new char
                 else:
-                    add((*prefix, c), -np.inf, total + lp)
+                    _add(step, (*prefix, c), -np.inf, total + lp)
         ranked = sorted(step.items(), key=lambda kv: -_logsumexp(kv[1][0], kv[1][1]))[:beam_width]
         beams = {k: (v[0], v[1]) for k, v in ranked}
     best, (pb, pnb) = max(beams.items(), key=lambda kv: _logsumexp(*kv[1]))

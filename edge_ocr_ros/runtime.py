@@ -7,6 +7,7 @@ real PyCoral when it is importable, else through ``load_delegate`` with the plat
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import logging
 import platform
@@ -44,10 +45,15 @@ def _load_edgetpu_delegate(device: str) -> Any:
     except ImportError:
         pass
     library = EDGETPU_LIBRARY.get(platform.system(), "libedgetpu.so.1")
+    where = f" '{device}'" if device else ""
+    try:
+        ctypes.CDLL(library)  # checked first: LiteRT's Delegate raises again in __del__ when the library is missing
+    except OSError as exc:
+        raise AcceleratorError(f"no Edge TPU{where} can be used: the Edge TPU runtime {library} is not installed "
+                               f"({exc}); {CPU_HINT}") from exc
     try:
         return _litert_module().load_delegate(library, options)
     except (ValueError, OSError, RuntimeError) as exc:
-        where = f" '{device}'" if device else ""
         raise AcceleratorError(f"no Edge TPU{where} could be opened ({library}: {exc}); {CPU_HINT}") from exc
 
 

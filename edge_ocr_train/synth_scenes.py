@@ -57,14 +57,14 @@ def render_sign(rng: np.random.Generator, fonts: tuple[str, ...]) -> tuple[np.nd
     draw = ImageDraw.Draw(img)
     if plate and rng.random() < 0.4:
         inset = int(pad * 0.3)
-        draw.rectangle([inset, inset, w - inset, h - inset], outline=tuple(int(c) for c in fg) + (255,), width=max(1, size // 12))
+        draw.rectangle([inset, inset, w - inset, h - inset], outline=(*(int(c) for c in fg), 255), width=max(1, size // 12))
     quads, texts = [], []
     align = rng.integers(0, 3)
     for li, (line, lw) in enumerate(zip(lines, widths, strict=True)):
         x = pad + [0, (max(widths) - lw) / 2, max(widths) - lw][align]
         y = pad + li * line_h
         for word in line:
-            draw.text((x, y), word, font=font, fill=tuple(int(c) for c in fg) + (255,))
+            draw.text((x, y), word, font=font, fill=(*(int(c) for c in fg), 255))
             x0, y0, x1, y1 = draw.textbbox((x, y), word, font=font)
             quads.append([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
             texts.append(word)

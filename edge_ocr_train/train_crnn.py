@@ -129,7 +129,7 @@ def train(args: argparse.Namespace) -> None:
                                   logits_time_major=False, blank_index=CHARSET.blank)
             loss = tf.reduce_mean(loss)
         grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
         return loss
 
     def train_step() -> float:

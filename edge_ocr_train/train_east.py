@@ -163,7 +163,7 @@ def train(args: argparse.Namespace) -> None:
         with tf.GradientTape() as tape:
             loss, _, _ = east_loss(score, dist, angle, mask, *model(x, training=True))
         grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
         return loss
 
     def evaluate() -> dict[str, float]:

@@ -1,0 +1,66 @@
+"""sensor_msgs/Image and CompressedImage payloads to BGR arrays and back, in numpy (no cv_bridge, no rclpy).
+
+Supported encodings: bgr8, rgb8, mono8, bgra8, rgba8, mono16, yuv422 (UYVY) and yuv422_yuy2 (YUYV),
+with row padding (``step`` > width * bytes per pixel). Anything else raises InputImageError.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .errors import InputImageError
+from .pipeline import MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE
+
+# encoding -> (bytes per pixel, channels, dtype, conversion to BGR or None)
+ENCODINGS: dict[str, tuple[int, int, type, int | None]] = {
+    "bgr8": (3, 3, np.uint8, None),
+    "rgb8": (3, 3, np.uint8, cv2.COLOR_RGB2BGR),
+    "mono8": (1, 1, np.uint8, cv2.COLOR_GRAY2BGR),
+    "8UC1": (1, 1, np.uint8, cv2.COLOR_GRAY2BGR),
+    "8UC3": (3, 3, np.uint8, None),
+    "bgra8": (4, 4, np.uint8, cv2.COLOR_BGRA2BGR),
+    "rgba8": (4, 4, np.uint8, cv2.COLOR_RGBA2BGR),
+    "mono16": (2, 1, np.uint16, None),
+    "16UC1": (2, 1, np.uint16, None),
+    "yuv422": (2, 2, np.uint8, cv2.COLOR_YUV2BGR_UYVY),
+    "uyvy": (2, 2, np.uint8, cv2.COLOR_YUV2BGR_UYVY),
+    "yuv422_yuy2": (2, 2, np.uint8, cv2.COLOR_YUV2BGR_YUY2),
+    "yuyv": (2, 2, np.uint8, cv2.COLOR_YUV2BGR_YUY2),
+}
+
+
+def raw_to_bgr(encoding: str, width: int, height: int, step: int, data, is_bigendian: bool = False) -> np.ndarray:
+    """A BGR uint8 image from the fields of a sensor_msgs/Image (``data`` is any bytes-like buffer)."""
+    if encoding not in ENCODINGS:
+        raise InputImageError(f"unsupported encoding '{encoding}' (supported: {', '.join(ENCODINGS)})")
+    bpp, channels, dtype, conversion = ENCODINGS[encoding]
+    if width <= 0 or height <= 0:
+        raise InputImageError(f"image is empty ({width} x {height})")
+    if max(width, height) > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
+        raise InputImageError(f"image of {width} x {height} is too large")
+    if step < width * bpp:
+        raise InputImageError(f"step {step} is smaller than width x {bpp} bytes ({width * bpp})")
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    if buffer.size < step * height:
+        raise InputImageError(f"data has {buffer.size} bytes, expected step x height = {step * height}")
+    rows = buffer[: step * height].reshape(height, step)[:, : width * bpp]
+    if dtype is np.uint16:
+        order = ">u2" if is_bigendian else "<u2"
+        mono = np.ascontiguousarray(rows).view(order).reshape(height, width).astype(np.float32)
+        peak = float(mono.max())
+        gray = (mono * (255.0 / peak) if peak > 0 else mono).astype(np.uint8)  # use the sensor's actual range
+        return cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+    pixels = rows.reshape(height, width, channels)
+    if conversion is None:
+        return np.ascontiguousarray(pixels)
+    return cv2.cvtColor(pixels if channels > 1 else pixels[..., 0], conversion)
+
+
+def compressed_to_bgr(data) -> np.ndarray:
+    """Decode a sensor_msgs/CompressedImage payload (JPEG, PNG, ...)."""
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    image = cv2.imdecode(buffer, cv2.IMREAD_COLOR) if buffer.size else None
+    if image is None:
+        raise InputImageError(f"compressed image of {buffer.size} bytes cannot be decoded (corrupt or unsupported)")
+    return image

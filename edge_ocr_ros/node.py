@@ -1,0 +1,376 @@
+"""ocr_node: a ROS 2 lifecycle node around OcrPipeline (the only module of the package that imports rclpy).
+
+configure loads the models, activate subscribes; ``autostart: true`` does both at start. A worker thread
+always processes the newest frame (older ones are dropped and counted), and the annotated image is
+drawn and published by a second thread, only while someone subscribes, so OCR never waits on it.
+Topics are relative (remap them): image or image/compressed in; text_detections,
+text_detections/image and text_detections/vision out; /diagnostics at diagnostics_period.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import numpy as np
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from geometry_msgs.msg import Point32
+from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, SetParametersResult
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
+from rclpy.parameter import Parameter
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import CompressedImage, Image, RegionOfInterest
+
+from .config import SCHEMA, ConfigError, OcrConfig, validate_value
+from .draw import draw_words
+from .errors import EdgeOcrError, InputImageError
+from .image_codec import compressed_to_bgr, raw_to_bgr
+from .latest_slot import LatestSlot
+from .msg import TextDetection, TextDetectionArray
+from .node_stats import NodeStats
+from .pipeline import OcrPipeline, OcrResult
+
+try:  # optional: not on PyPI, present on robots with apt ROS
+    from vision_msgs.msg import Detection2D, Detection2DArray, ObjectHypothesisWithPose
+except ImportError:  # pragma: no cover - depends on the installation
+    Detection2DArray = None
+
+NODE_PARAMETERS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
+    "autostart": (True, "configure and activate at start (false: wait for a lifecycle manager)", ()),
+    "input_transport": ("raw", "raw: sensor_msgs/Image on 'image'; compressed: CompressedImage on 'image/compressed'",
+                        ("raw", "compressed")),
+    "qos_reliability": ("auto", "input QoS reliability: auto matches the image publisher; depth is always 1",
+                        ("auto", "best_effort", "reliable")),
+    "publish_vision_msgs": (True, "also publish vision_msgs/Detection2DArray on text_detections/vision", ()),
+    "diagnostics_period": (1.0, "seconds between /diagnostics messages", ()),
+}
+RELIABILITY = {"best_effort": ReliabilityPolicy.BEST_EFFORT, "reliable": ReliabilityPolicy.RELIABLE}
+FASTDDS_HINT = ("best-effort images larger than about 0.5 MB are lost by FastDDS's default transports; "
+                "use a reliable publisher or FASTDDS_BUILTIN_TRANSPORTS=LARGE_DATA on both ends")
+
+
+def _descriptor(name: str, read_only: bool) -> ParameterDescriptor:
+    if name in NODE_PARAMETERS:
+        default, text, choices = NODE_PARAMETERS[name]
+        spec_min = spec_max = None
+    else:
+        spec = SCHEMA[name]
+        default, text, choices, spec_min, spec_max = spec.default, spec.description, spec.choices, spec.minimum, spec.maximum
+    if choices:
+        text += f" ({' | '.join(choices)})"
+    d = ParameterDescriptor(description=text, read_only=read_only)
+    if spec_min is not None and isinstance(default, float):
+        d.floating_point_range = [FloatingPointRange(from_value=float(spec_min), to_value=float(spec_max), step=0.0)]
+    elif spec_min is not None and isinstance(default, int) and not isinstance(default, bool):
+        d.integer_range = [IntegerRange(from_value=int(spec_min), to_value=int(spec_max), step=1)]
+    return d
+
+
+def to_message(result: OcrResult, header) -> TextDetectionArray:
+    out = TextDetectionArray(header=header, image_width=result.width, image_height=result.height)
+    for word in result.words:
+        x, y, w, h = word.box
+        out.detections.append(TextDetection(
+            text=word.text, text_confidence=float(word.confidence), detection_confidence=float(word.det_confidence),
+            polygon=[Point32(x=float(px), y=float(py), z=0.0) for px, py in word.points],
+            roi=RegionOfInterest(x_offset=x, y_offset=y, width=w, height=h, do_rectify=False)))
+    return out
+
+
+def to_vision_message(result: OcrResult, header):
+    out = Detection2DArray(header=header)
+    for word in result.words:
+        det = Detection2D(header=header)
+        x, y, w, h = word.box
+        center = det.bbox.center
+        target = center.position if hasattr(center, "position") else center  # Humble+ vs Foxy layout
+        target.x, target.y = x + w / 2.0, y + h / 2.0
+        det.bbox.size_x, det.bbox.size_y = float(w), float(h)
+        hyp = ObjectHypothesisWithPose()
+        if hasattr(hyp, "hypothesis"):
+            hyp.hypothesis.class_id, hyp.hypothesis.score = word.text, float(word.confidence)
+        else:  # pragma: no cover - Foxy
+            hyp.id, hyp.score = word.text, float(word.confidence)
+        det.results.append(hyp)
+        if hasattr(det, "id"):
+            det.id = word.text
+        out.detections.append(det)
+    return out
+
+
+def to_image_message(image: np.ndarray, header) -> Image:
+    msg = Image(header=header, height=image.shape[0], width=image.shape[1], encoding="bgr8", is_bigendian=0,
+                step=image.shape[1] * 3)
+    msg.data = image.tobytes()
+    return msg
+
+
+class OcrNode(LifecycleNode):
+    def __init__(self, node_name: str = "ocr_node", **kwargs: Any) -> None:
+        super().__init__(node_name, **kwargs)
+        for name, (default, _, _) in NODE_PARAMETERS.items():
+            self.declare_parameter(name, default, _descriptor(name, read_only=name != "diagnostics_period"))
+        for name, spec in SCHEMA.items():
+            self.declare_parameter(name, spec.default, _descriptor(name, read_only=spec.reload))
+        self.add_on_set_parameters_callback(self._on_set_parameters)
+        self.stats = NodeStats()
+        self.pipeline: OcrPipeline | None = None
+        self.config_error = ""
+        self.frames: LatestSlot[tuple[Any, float]] = LatestSlot()
+        self.annotations: LatestSlot[tuple[np.ndarray, OcrResult, Any]] = LatestSlot()
+        self._pending_config: OcrConfig | None = None
+        self._threads: list[threading.Thread] = []
+        self._running = threading.Event()
+        self._subscription = None
+        self._subscribed_reliability: ReliabilityPolicy | None = None
+        self._pub_detections = self._pub_image = self._pub_vision = None
+        self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self._diag_timer = self.create_timer(float(self.get_parameter("diagnostics_period").value), self._diagnostics)
+
+    # ---- parameters -------------------------------------------------------------------------
+    def engine_config(self) -> OcrConfig:
+        values = {}
+        for name in SCHEMA:
+            value = self.get_parameter(name).value
+            values[name] = list(value) if isinstance(SCHEMA[name].default, list) else value
+        return OcrConfig(values)
+
+    def _on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
+        """Validate runtime changes; thresholds take effect on the next frame."""
+        changes = {}
+        for p in params:
+            if p.name in SCHEMA:
+                try:
+                    changes[p.name] = validate_value(p.name, p.value)
+                except ConfigError as exc:
+                    return SetParametersResult(successful=False, reason=str(exc))
+            elif p.name == "diagnostics_period" and not (isinstance(p.value, float) and p.value > 0):
+                return SetParametersResult(successful=False, reason="diagnostics_period must be a positive number")
+        if changes and self.pipeline is not None:
+            try:
+                self._pending_config = self.pipeline.config.replace_items(changes)
+            except ConfigError as exc:
+                return SetParametersResult(successful=False, reason=str(exc))
+        return SetParametersResult(successful=True)
+
+    # ---- lifecycle --------------------------------------------------------------------------
+    def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        try:
+            self.pipeline = OcrPipeline(self.engine_config(), logger=_RosLogAdapter(self.get_logger()))
+        except EdgeOcrError as exc:
+            self.config_error = str(exc)
+            self.get_logger().error(f"configure failed: {exc}")
+            return TransitionCallbackReturn.FAILURE
+        self.config_error = ""
+        self._pub_detections = self.create_lifecycle_publisher(TextDetectionArray, "text_detections", 10)
+        self._pub_image = self.create_lifecycle_publisher(Image, "text_detections/image", 1)
+        if Detection2DArray is not None and self.get_parameter("publish_vision_msgs").value:
+            self._pub_vision = self.create_lifecycle_publisher(Detection2DArray, "text_detections/vision", 10)
+        return super().on_configure(state)
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._subscribe()
+        self._running.set()
+        self.frames.reopen()
+        self.annotations.reopen()
+        self._threads = [threading.Thread(target=self._work, name="ocr_worker", daemon=True),
+                         threading.Thread(target=self._annotate, name="ocr_annotator", daemon=True)]
+        for t in self._threads:
+            t.start()
+        return super().on_activate(state)
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._stop_threads()
+        if self._subscription is not None:
+            self.destroy_subscription(self._subscription)
+            self._subscription = None
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        for pub in (self._pub_detections, self._pub_image, self._pub_vision):
+            if pub is not None:
+                self.destroy_publisher(pub)
+        self._pub_detections = self._pub_image = self._pub_vision = None
+        self.pipeline = None
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._stop_threads()
+        return TransitionCallbackReturn.SUCCESS
+
+    def _stop_threads(self) -> None:
+        self._running.clear()
+        self.frames.close()
+        self.annotations.close()
+        for t in self._threads:
+            t.join(timeout=5.0)
+        self._threads = []
+
+    # ---- input ------------------------------------------------------------------------------
+    @property
+    def input_topic(self) -> str:
+        return "image/compressed" if self.get_parameter("input_transport").value == "compressed" else "image"
+
+    def _publisher_reliabilities(self) -> set[ReliabilityPolicy]:
+        return {info.qos_profile.reliability for info in self.get_publishers_info_by_topic(self.resolve_topic_name(self.input_topic))}
+
+    def _wanted_reliability(self) -> ReliabilityPolicy:
+        """The setting, or for auto the publishers' own reliability (reliable when none is seen yet)."""
+        setting = self.get_parameter("qos_reliability").value
+        if setting != "auto":
+            return RELIABILITY[setting]
+        found = self._publisher_reliabilities()
+        return ReliabilityPolicy.BEST_EFFORT if ReliabilityPolicy.BEST_EFFORT in found else ReliabilityPolicy.RELIABLE
+
+    def _subscribe(self) -> None:
+        reliability = self._wanted_reliability()
+        if self._subscription is not None:
+            self.destroy_subscription(self._subscription)
+        msg_type = CompressedImage if self.input_topic.endswith("compressed") else Image
+        self._subscription = self.create_subscription(msg_type, self.input_topic, self._on_image,
+                                                      QoSProfile(depth=1, reliability=reliability))
+        self._subscribed_reliability = reliability
+        self.get_logger().info(f"subscribed to {self.resolve_topic_name(self.input_topic)} ({msg_type.__name__}, "
+                               f"{reliability.name.lower()}, depth 1)")
+
+    def _check_qos(self) -> None:
+        """Follow the publishers' reliability in auto mode; warn about mismatches otherwise."""
+        if self._subscription is None:
+            return
+        setting = self.get_parameter("qos_reliability").value
+        found = self._publisher_reliabilities()
+        if setting == "auto":
+            if found and self._wanted_reliability() != self._subscribed_reliability:
+                self.get_logger().info("image publisher reliability changed; resubscribing to match it")
+                self._subscribe()
+        elif setting == "reliable" and ReliabilityPolicy.BEST_EFFORT in found:
+            self.get_logger().warn("qos_reliability is reliable but the image publisher is best-effort: no images will "
+                                   "arrive; set qos_reliability to auto or best_effort", throttle_duration_sec=10.0)
+        elif setting == "best_effort" and ReliabilityPolicy.RELIABLE in found:
+            self.get_logger().warn(f"qos_reliability is best_effort with a reliable publisher: {FASTDDS_HINT}",
+                                   throttle_duration_sec=30.0)
+
+    def _on_image(self, msg) -> None:
+        self.stats.received(self.frames.put((msg, time.time())))
+
+    # ---- work -------------------------------------------------------------------------------
+    def _decode(self, msg) -> np.ndarray:
+        if isinstance(msg, CompressedImage):
+            return compressed_to_bgr(msg.data)
+        return raw_to_bgr(msg.encoding, msg.width, msg.height, msg.step, msg.data, bool(msg.is_bigendian))
+
+    def _work(self) -> None:
+        while self._running.is_set():
+            item = self.frames.take(timeout=0.5)
+            if item is None or self.pipeline is None:
+                continue
+            msg, _ = item
+            if self._pending_config is not None:
+                config, self._pending_config = self._pending_config, None
+                self.pipeline.update(config)
+            try:
+                image = self._decode(msg)
+                result = self.pipeline.run(image)
+            except InputImageError as exc:
+                self.stats.error("bad_input", str(exc))
+                self.get_logger().error(f"dropped a bad image: {exc}", throttle_duration_sec=5.0)
+                continue
+            except Exception as exc:  # keep serving: a crash here would silence the node
+                self.stats.error("processing", f"{type(exc).__name__}: {exc}")
+                self.get_logger().error(f"OCR failed: {type(exc).__name__}: {exc}", throttle_duration_sec=5.0)
+                continue
+            self._publish(msg.header, result, image)
+
+    def _publish(self, header, result: OcrResult, image: np.ndarray) -> None:
+        if self._pub_detections is not None:
+            self._pub_detections.publish(to_message(result, header))
+        if self._pub_vision is not None:
+            self._pub_vision.publish(to_vision_message(result, header))
+        stamp = header.stamp.sec + header.stamp.nanosec * 1e-9
+        latency_ms = (time.time() - stamp) * 1e3 if stamp > 0 else result.timing_ms["total"]
+        self.stats.processed(latency_ms)
+        if self._pub_image is not None and self._pub_image.get_subscription_count() > 0:
+            self.annotations.put((image, result, header))
+
+    def _annotate(self) -> None:
+        while self._running.is_set():
+            item = self.annotations.take(timeout=0.5)
+            if item is None or self._pub_image is None:
+                continue
+            image, result, header = item
+            self._pub_image.publish(to_image_message(draw_words(image, result.words, copy=False), header))
+
+    # ---- diagnostics ------------------------------------------------------------------------
+    def _diagnostics(self) -> None:
+        self._check_qos()
+        w = self.stats.window()
+        status = DiagnosticStatus(name=f"{self.get_name()}: text reading", hardware_id="")
+        values = {"input_fps": f"{w.input_fps:.2f}", "output_fps": f"{w.output_fps:.2f}",
+                  "dropped_frames": str(w.dropped), "dropped_frames_total": str(self.stats.total_dropped),
+                  "frames_processed_total": str(self.stats.total_processed),
+                  "latency_p50_ms": f"{w.latency_p50_ms:.1f}" if w.latency_p50_ms is not None else "",
+                  "latency_p95_ms": f"{w.latency_p95_ms:.1f}" if w.latency_p95_ms is not None else "",
+                  "bad_inputs": str(w.errors["bad_input"]), "bad_inputs_total": str(self.stats.total_errors["bad_input"]),
+                  "processing_errors": str(w.errors["processing"]),
+                  "processing_errors_total": str(self.stats.total_errors["processing"]),
+                  "last_error": self.stats.last_error}
+        if self.pipeline is not None:
+            det, rec = self.pipeline.detector_accelerator, self.pipeline.recognizer_accelerator
+            status.hardware_id = "edgetpu" if "edgetpu" in (det.name, rec.name) else "cpu"
+            values.update(accelerator=f"detector: {det.name}, recognizer: {rec.name}",
+                          detector_model=str(det.model_path), recognizer_model=str(rec.model_path))
+        if self.pipeline is None:
+            status.level, status.message = DiagnosticStatus.ERROR, self.config_error or "not configured (models not loaded)"
+        elif self._subscription is None:
+            status.level, status.message = DiagnosticStatus.WARN, "inactive (not subscribed)"
+        elif w.errors["processing"]:
+            status.level, status.message = DiagnosticStatus.ERROR, f"{w.errors['processing']} frame(s) failed"
+        elif w.errors["bad_input"]:
+            status.level, status.message = DiagnosticStatus.WARN, f"{w.errors['bad_input']} bad input image(s)"
+        elif w.received == 0:
+            status.level, status.message = DiagnosticStatus.WARN, f"no images on {self.resolve_topic_name(self.input_topic)}"
+        elif w.dropped > w.received // 2:
+            status.level, status.message = DiagnosticStatus.OK, "running; input faster than OCR, newest frames kept"
+        else:
+            status.level, status.message = DiagnosticStatus.OK, "running"
+        status.values = [KeyValue(key=k, value=v) for k, v in values.items()]
+        msg = DiagnosticArray(status=[status])
+        msg.header.stamp = self.get_clock().now().to_msg()
+        self._diag_pub.publish(msg)
+
+
+class _RosLogAdapter:
+    """Lets the pipeline's logging calls go to the ROS logger."""
+
+    def __init__(self, logger) -> None:
+        self._logger = logger
+
+    def info(self, fmt: str, *args: Any) -> None:
+        self._logger.info(fmt % args if args else fmt)
+
+    def warning(self, fmt: str, *args: Any) -> None:
+        self._logger.warn(fmt % args if args else fmt)
+
+
+def main(args: list[str] | None = None) -> int:
+    rclpy.init(args=args)
+    node = OcrNode()
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    try:
+        if node.get_parameter("autostart").value:
+            node.trigger_configure()
+            if node.pipeline is not None:
+                node.trigger_activate()
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node._stop_threads()
+        node.destroy_node()
+        if rclpy.ok():
+            rclpy.shutdown()
+    return 0

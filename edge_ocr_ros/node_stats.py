@@ -1,0 +1,81 @@
+"""Running statistics for the node's diagnostics: rates, drops, latency percentiles, error counts."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class StatsWindow:
+    """What happened since the previous diagnostics message."""
+
+    seconds: float
+    received: int
+    processed: int
+    dropped: int
+    errors: Counter
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+    latency_max_ms: float | None
+
+    @property
+    def input_fps(self) -> float:
+        return self.received / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def output_fps(self) -> float:
+        return self.processed / self.seconds if self.seconds > 0 else 0.0
+
+
+class NodeStats:
+    """Thread-safe counters; ``window()`` returns and resets the per-period values, totals stay."""
+
+    LATENCY_SAMPLES = 512
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._t0 = time.monotonic()
+        self._received = self._processed = self._dropped = 0
+        self._errors: Counter = Counter()
+        self._latencies: deque[float] = deque(maxlen=self.LATENCY_SAMPLES)
+        self.total_received = self.total_processed = self.total_dropped = 0
+        self.total_errors: Counter = Counter()
+        self.last_error = ""
+
+    def received(self, dropped_previous: bool) -> None:
+        with self._lock:
+            self._received += 1
+            self.total_received += 1
+            if dropped_previous:
+                self._dropped += 1
+                self.total_dropped += 1
+
+    def processed(self, latency_ms: float) -> None:
+        with self._lock:
+            self._processed += 1
+            self.total_processed += 1
+            self._latencies.append(latency_ms)
+
+    def error(self, kind: str, message: str) -> None:
+        with self._lock:
+            self._errors[kind] += 1
+            self.total_errors[kind] += 1
+            self.last_error = message
+
+    def window(self) -> StatsWindow:
+        with self._lock:
+            now = time.monotonic()
+            lat = np.array(self._latencies) if self._latencies else None
+            w = StatsWindow(now - self._t0, self._received, self._processed, self._dropped, self._errors,
+                            float(np.percentile(lat, 50)) if lat is not None else None,
+                            float(np.percentile(lat, 95)) if lat is not None else None,
+                            float(lat.max()) if lat is not None else None)
+            self._t0, self._received, self._processed, self._dropped = now, 0, 0, 0
+            self._errors = Counter()
+            self._latencies.clear()
+            return w

@@ -1,0 +1,47 @@
+"""Crop geometry: quad ordering, aspect-preserving warp and right padding."""
+
+import numpy as np
+
+from edge_ocr_ros.crop import order_quad, quad_size, target_width, warp_word
+
+
+def test_order_quad_from_any_order():
+    q = np.array([[10, 50], [100, 40], [105, 70], [12, 80]], np.float32)
+    for perm in ([2, 0, 3, 1], [3, 2, 1, 0], [1, 3, 0, 2]):
+        np.testing.assert_array_equal(order_quad(q[perm]), q)
+
+
+def test_quad_size_and_target_width():
+    q = np.array([[0, 0], [60, 0], [60, 20], [0, 20]], np.float32)
+    assert quad_size(q) == (60.0, 20.0)
+    assert target_width(q, 32, 128) == 96
+    assert target_width(q * [4, 1], 32, 128) == 128  # wider than the model: squeezed
+
+
+def test_warp_rectifies_an_axis_aligned_region_exactly():
+    img = np.zeros((100, 200), np.uint8)
+    img[40:56, 20:84] = 255  # a 64 x 16 white bar
+    img[40:56, 52:54] = 0  # with a dark gap at its centre
+    out = np.zeros((32, 256), np.uint8)
+    used = warp_word(img, np.array([[20, 40], [84, 40], [84, 56], [20, 56]], np.float32), out)
+    assert used == 128  # 64 x 16 scaled 2x to height 32
+    inner = out[1:31]  # the outermost rows blend with the dark surround (bilinear sampling)
+    assert inner[:, 10:60].min() == 255 and inner[:, 70:120].min() == 255
+    assert out[:, 64:67].max() < 128  # the gap lands at x = 2 * 32
+    # the remaining width repeats the last column: no artificial edge
+    np.testing.assert_array_equal(out[:, 128:], np.repeat(out[:, 127:128], 128, axis=1))
+
+
+def test_warp_undoes_a_rotation():
+    img = np.zeros((200, 200), np.uint8)
+    img[90:110, 60:140] = 255
+    import cv2
+
+    m = cv2.getRotationMatrix2D((100, 100), np.degrees(0.5), 1.0)
+    rotated = cv2.warpAffine(img, m, (200, 200))
+    corners = np.array([[60, 90], [140, 90], [140, 110], [60, 110]], np.float32)
+    quad = cv2.transform(corners[None], m)[0]
+    out = np.zeros((32, 256), np.uint8)
+    used = warp_word(rotated, quad, out)
+    assert used == 128
+    assert out[4:28, 8:120].mean() > 240

@@ -1,0 +1,66 @@
+"""ROS image payloads to BGR: every supported encoding, row padding, and the errors."""
+
+import cv2
+import numpy as np
+import pytest
+
+from edge_ocr_ros.errors import InputImageError
+from edge_ocr_ros.image_codec import compressed_to_bgr, raw_to_bgr
+
+RNG = np.random.default_rng(0)
+BGR = RNG.integers(0, 256, size=(6, 10, 3), dtype=np.uint8)
+
+
+def padded(rows: np.ndarray, pad: int) -> tuple[bytes, int]:
+    flat = rows.reshape(rows.shape[0], -1)
+    out = np.concatenate([flat, np.full((flat.shape[0], pad), 7, np.uint8)], axis=1)
+    return out.tobytes(), out.shape[1]
+
+
+@pytest.mark.parametrize("pad", [0, 5])
+@pytest.mark.parametrize("encoding, make, expected", [
+    ("bgr8", lambda b: b, lambda b: b),
+    ("rgb8", lambda b: b[..., ::-1], lambda b: b),
+    ("bgra8", lambda b: cv2.cvtColor(b, cv2.COLOR_BGR2BGRA), lambda b: b),
+    ("rgba8", lambda b: cv2.cvtColor(b, cv2.COLOR_BGR2RGBA), lambda b: b),
+    ("mono8", lambda b: b[..., 0], lambda b: np.repeat(b[..., :1], 3, axis=2)),
+])
+def test_8bit_encodings(encoding, make, expected, pad):
+    data, step = padded(np.ascontiguousarray(make(BGR)), pad)
+    np.testing.assert_array_equal(raw_to_bgr(encoding, 10, 6, step, data), expected(BGR))
+
+
+@pytest.mark.parametrize("bigendian", [False, True])
+def test_mono16_uses_the_sensor_range(bigendian):
+    values = np.array([[0, 1000], [2000, 4000]], np.uint16)
+    data = values.astype(">u2" if bigendian else "<u2").tobytes()
+    out = raw_to_bgr("mono16", 2, 2, 4, data, is_bigendian=bigendian)
+    assert out[..., 0].tolist() == [[0, 63], [127, 255]]
+
+
+@pytest.mark.parametrize("encoding, code", [("yuv422", cv2.COLOR_YUV2BGR_UYVY), ("yuv422_yuy2", cv2.COLOR_YUV2BGR_YUY2)])
+def test_yuv422(encoding, code):
+    yuv = RNG.integers(16, 235, size=(6, 10, 2), dtype=np.uint8)
+    data, step = padded(yuv, 4)
+    np.testing.assert_array_equal(raw_to_bgr(encoding, 10, 6, step, data), cv2.cvtColor(yuv, code))
+
+
+@pytest.mark.parametrize("args, message", [
+    (("bayer_rggb8", 10, 6, 10, b"\0" * 60), "unsupported encoding"),
+    (("bgr8", 0, 6, 0, b""), "empty"),
+    (("bgr8", 10, 6, 20, b"\0" * 120), "step 20 is smaller"),
+    (("bgr8", 10, 6, 30, b"\0" * 100), "expected step x height = 180"),
+    (("mono8", 100000, 100000, 100000, b""), "too large"),
+])
+def test_bad_payloads(args, message):
+    with pytest.raises(InputImageError, match=message):
+        raw_to_bgr(*args)
+
+
+def test_compressed():
+    ok, jpg = cv2.imencode(".png", BGR)
+    np.testing.assert_array_equal(compressed_to_bgr(jpg.tobytes()), BGR)
+    with pytest.raises(InputImageError, match="cannot be decoded"):
+        compressed_to_bgr(b"\xff\xd8garbage")
+    with pytest.raises(InputImageError):
+        compressed_to_bgr(b"")

@@ -1,0 +1,171 @@
+"""The whole engine on real LiteRT interpreters running the fixture models, and its error paths."""
+
+import shutil
+
+import numpy as np
+import pytest
+from helpers import FIXTURES, KNOWN_BOX, KNOWN_TEXT, fixture_config, known_image
+
+from edge_ocr_ros.charset import Charset
+from edge_ocr_ros.config import OcrConfig
+from edge_ocr_ros.detector import EastDetector
+from edge_ocr_ros.errors import AcceleratorError, ConfigError, InputImageError, ModelError
+from edge_ocr_ros.pipeline import OcrPipeline
+from edge_ocr_ros.recognizer import CrnnRecognizer
+from edge_ocr_ros.runtime import InterpreterFactory, choose_accelerator
+
+
+@pytest.mark.parametrize("east, crnn", [
+    ("east_known_box.tflite", "crnn_stripes.tflite"),  # float, project layout (3 outputs, shuffled order)
+    ("east_known_box_public_layout.tflite", "crnn_stripes.tflite"),  # float, public EAST layout
+    ("east_known_box_int8.tflite", "crnn_stripes_int8.tflite"),  # uint8 I/O, quantized
+])
+def test_known_box_and_text_end_to_end(east, crnn):
+    pipeline = OcrPipeline(fixture_config(east, crnn))
+    result = pipeline.run(known_image())
+    assert [w.text for w in result.words] == [KNOWN_TEXT]
+    np.testing.assert_allclose(result.words[0].points, KNOWN_BOX, atol=0.5)
+    assert result.words[0].box == (16, 12, 24, 16)
+    assert (result.width, result.height) == (64, 64)
+    assert set(result.timing_ms) == {"preprocess", "detect", "decode_nms", "crop", "recognize", "ctc", "total"}
+
+
+def test_boxes_map_back_to_the_source_size_and_padding_grows_them():
+    pipeline = OcrPipeline(fixture_config(**{"detector.padding": 0.25}))
+    big = np.kron(known_image(), np.ones((2, 3, 1), np.uint8))  # 128 x 192, the model runs at 64 x 64
+    words = pipeline.run(big).words
+    centre = np.array([28 * 3, 20 * 2], np.float32)
+    expected = centre + (KNOWN_BOX - [28, 20]) * [3, 2] * 1.5
+    np.testing.assert_allclose(words[0].points, expected, atol=1.0)
+
+
+def test_interpreters_and_buffers_are_reused():
+    pipeline = OcrPipeline(fixture_config())
+    interp = pipeline.detector.interpreter
+    for _ in range(3):
+        pipeline.run(known_image())
+    assert pipeline.detector.interpreter is interp
+    factory = pipeline.recognizer.factory
+    assert factory._by_shape == {}  # one word per frame runs on the model's own batch-1 interpreter
+    crops = np.stack([np.array([[0, 0], [32, 0], [32, 32], [0, 32]], np.float32)] * 3)
+    for _ in range(3):
+        pipeline.recognizer.recognize(known_image(), crops, {})
+    assert list(factory._by_shape) == [(4, 32, 128, 1)]  # 3 words: batch bucket 4, created once
+
+
+def test_batched_recognition_matches_one_by_one():
+    cfg = fixture_config()
+    factory = InterpreterFactory(cfg.path("recognizer.model"), 1)
+    rec = CrnnRecognizer(factory, Charset.load(cfg.path("recognizer.charset")), cfg)
+    rng = np.random.default_rng(0)
+    image = (rng.choice([20, 128, 250], size=(1, 96)) * np.ones((32, 1))).astype(np.uint8)
+    quads = [np.array([[x, 0], [x + 32, 0], [x + 32, 32], [x, 32]], np.float32) for x in range(0, 64, 8)]
+    together, conf = rec.recognize(image, np.stack(quads), {})
+    alone = [rec.recognize(image, q[None], {})[0][0] for q in quads]
+    assert together == alone and len(conf) == len(quads)
+
+
+def test_recognize_only_reads_the_whole_image():
+    pipeline = OcrPipeline(fixture_config())
+    crop = np.full((32, 128, 3), 20, np.uint8)
+    crop[:, 8:16] = 250
+    crop[:, 40:48] = 128
+    crop[:, 64:68] = 250
+    result = pipeline.recognize_crop(crop)
+    assert result.words[0].text == "aba"
+    assert result.words[0].points.tolist() == [[0, 0], [127, 0], [127, 31], [0, 31]]
+
+
+def test_thresholds_change_without_reload():
+    pipeline = OcrPipeline(fixture_config())
+    pipeline.update(pipeline.config.replace(detector__score_threshold=1.0))
+    assert pipeline.run(known_image()).words == []
+    with pytest.raises(ConfigError, match="needs a model reload"):
+        pipeline.update(pipeline.config.replace(detector__width=128))
+
+
+@pytest.mark.parametrize("image, message", [
+    (np.zeros((0, 10, 3), np.uint8), "empty"),
+    (np.zeros((10, 10, 3), np.float32), "8-bit"),
+    (np.zeros((10, 10, 4), np.uint8), "H x W x 3"),
+    ("not an image", "numpy array"),
+    (np.lib.stride_tricks.as_strided(np.zeros(1, np.uint8), (20000, 20000, 3), (0, 0, 0)), "too large"),
+])
+def test_bad_images_are_clear_errors(image, message):
+    pipeline = OcrPipeline(fixture_config())
+    with pytest.raises(InputImageError, match=message):
+        pipeline.run(image)
+    assert pipeline.run(known_image()).words  # and the pipeline keeps working
+
+
+def test_grayscale_input_is_accepted():
+    assert OcrPipeline(fixture_config()).run(known_image()[..., 0]).words
+
+
+def test_missing_model_file(tmp_path):
+    with pytest.raises(ModelError, match="does not exist"):
+        OcrPipeline(fixture_config(**{"detector.model": str(tmp_path / "none.tflite")}))
+
+
+def test_malformed_model_file(tmp_path):
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(b"this is not a flatbuffer")
+    with pytest.raises(ModelError, match="cannot load model"):
+        OcrPipeline(fixture_config(**{"detector.model": str(bad)}))
+
+
+def test_charset_that_does_not_match_the_model(tmp_path):
+    (tmp_path / "big.txt").write_text("<UNK>\na\nb\nc\n<BLK>\n")
+    with pytest.raises(ModelError, match="charset has 5 classes but the recognizer outputs 4"):
+        OcrPipeline(fixture_config(**{"recognizer.charset": str(tmp_path / "big.txt")}))
+
+
+def test_recognizer_channels_must_match_config():
+    with pytest.raises(ModelError, match="recognizer.grayscale"):
+        OcrPipeline(fixture_config(**{"recognizer.grayscale": False}))
+
+
+def test_a_recognizer_is_not_a_detector():
+    with pytest.raises(ModelError, match="EAST model input must be 1 x H x W x 3"):
+        EastDetector(InterpreterFactory(FIXTURES / "crnn_stripes.tflite", 1), OcrConfig())
+
+
+# ---- Edge TPU selection: the real delegate loader, on a machine without a TPU ----
+
+def test_edgetpu_on_without_a_compiled_model_says_how_to_use_the_cpu():
+    with pytest.raises(AcceleratorError, match="does not exist.*set edgetpu to 'off'"):
+        OcrPipeline(fixture_config(edgetpu="on"))
+
+
+def test_edgetpu_on_without_a_tpu_fails_with_one_sentence(tmp_path):
+    compiled = tmp_path / "east_edgetpu.tflite"
+    shutil.copy(FIXTURES / "east_known_box_int8.tflite", compiled)
+    with pytest.raises(AcceleratorError) as err:
+        choose_accelerator("on", FIXTURES / "east_known_box.tflite", compiled, "usb:0")
+    assert "no Edge TPU 'usb:0' can be used" in str(err.value)
+    assert "set edgetpu to 'off'" in str(err.value)
+
+
+def test_edgetpu_auto_falls_back_to_the_cpu_model(tmp_path, caplog):
+    compiled = tmp_path / "east_edgetpu.tflite"
+    shutil.copy(FIXTURES / "east_known_box_int8.tflite", compiled)
+    acc = choose_accelerator("auto", FIXTURES / "east_known_box.tflite", compiled)
+    assert acc.name == "cpu" and acc.model_path.name == "east_known_box.tflite"
+    assert "no Edge TPU" in acc.reason
+    caplog.set_level("INFO")
+    pipeline = OcrPipeline(fixture_config(edgetpu="auto", **{"detector.edgetpu_model": str(compiled)}))
+    assert "detector east_known_box.tflite (64x64) on CPU" in caplog.text
+    assert pipeline.run(known_image()).words
+
+
+def test_edgetpu_auto_uses_the_tpu_when_the_delegate_loads(tmp_path):
+    compiled = tmp_path / "m_edgetpu.tflite"
+    compiled.write_bytes(b"")
+    acc = choose_accelerator("auto", tmp_path / "m.tflite", compiled, "pci:0", load_delegate=lambda device: f"delegate:{device}")
+    assert (acc.name, acc.model_path, acc.delegate) == ("edgetpu", compiled, "delegate:pci:0")
+
+
+def test_edgetpu_off_ignores_the_tpu_model(tmp_path):
+    acc = choose_accelerator("off", tmp_path / "m.tflite", tmp_path / "m_edgetpu.tflite",
+                             load_delegate=lambda d: pytest.fail("must not load the delegate"))
+    assert acc.name == "cpu"
