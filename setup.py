@@ -11,7 +11,7 @@ setup(
     name="edge_ocr_ros",
     version="0.1.0",
     description="EAST + CRNN text reading on LiteRT (Coral Edge TPU or CPU), with a ROS 2 node",
-    packages=["edge_ocr_ros"],
+    packages=["edge_ocr_ros", "edge_ocr_train"],
     python_requires=">=3.10",
     install_requires=["ai-edge-litert", "numpy", "opencv-python-headless", "PyYAML", "tqdm"],
     extras_require={"train": ["tensorflow", "pillow", "matplotlib"]},

@@ -307,7 +307,7 @@ class OcrNode(LifecycleNode):
     def _diagnostics(self) -> None:
         self._check_qos()
         w = self.stats.window()
-        status = DiagnosticStatus(name=f"{self.get_name()}: text reading", hardware_id="")
+        status = DiagnosticStatus(name=f"{self.get_fully_qualified_name()}: text reading", hardware_id="")
         values = {"input_fps": f"{w.input_fps:.2f}", "output_fps": f"{w.output_fps:.2f}",
                   "dropped_frames": str(w.dropped), "dropped_frames_total": str(self.stats.total_dropped),
                   "frames_processed_total": str(self.stats.total_processed),

@@ -33,12 +33,14 @@ SCENE_SIZE = 384
 MIN_WORD_HEIGHT = 6  # smaller words become don't-care regions
 
 
-def render_sign(rng: np.random.Generator, fonts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """A flat RGBA sign with 1-3 lines of 1-3 words; returns the image, word quads and texts."""
+def render_sign(rng: np.random.Generator, fonts: tuple[str, ...],
+                lines: list[list[str]] | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """A flat RGBA sign with 1-3 lines of 1-3 words (random, or ``lines``); returns the image, word quads and texts."""
     size = int(rng.integers(24, 56))
     font = load_font(fonts[int(rng.integers(len(fonts)))], size)
-    n_lines = int(rng.choice([1, 1, 1, 2, 2, 3]))
-    lines = [[sample_text(rng) for _ in range(int(rng.choice([1, 1, 2, 2, 3])))] for _ in range(n_lines)]
+    if lines is None:
+        lines = [[sample_text(rng) for _ in range(int(rng.choice([1, 1, 2, 2, 3])))] for _ in range(int(rng.choice([1, 1, 1, 2, 2, 3])))]
+    n_lines = len(lines)
     space = font.getlength(" ") * float(rng.uniform(1.0, 2.0))
     line_h = size * float(rng.uniform(1.15, 1.6))
     widths = [sum(font.getlength(w) for w in line) + space * (len(line) - 1) for line in lines]

@@ -1,0 +1,138 @@
+"""The edge-ocr command as users run it (a subprocess), on the fixture models."""
+
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+from helpers import FIXTURES, KNOWN_BOX, KNOWN_TEXT, REPO, known_image
+
+MODEL_FLAGS = ["--east", str(FIXTURES / "east_known_box.tflite"), "--ocr", str(FIXTURES / "crnn_stripes.tflite"),
+               "--charset", str(FIXTURES / "charset_ab.txt"), "--width", "64", "--height", "64", "--thr", "0.9",
+               "--padding", "0", "--edgetpu", "off"]
+
+
+def edge_ocr(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "edge_ocr_ros.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=120)
+
+
+@pytest.fixture
+def scene_dir(tmp_path):
+    d = tmp_path / "scenes"
+    d.mkdir()
+    cv2.imwrite(str(d / "known.png"), known_image())
+    (d / "known.gt.json").write_text(json.dumps([{"points": KNOWN_BOX.tolist(), "text": "B"},
+                                                 {"points": [[50, 50], [60, 50], [60, 60], [50, 60]], "text": None}]))
+    return d
+
+
+def test_json_per_image(scene_dir):
+    out = edge_ocr("--image", str(scene_dir / "known.png"), "--json", *MODEL_FLAGS)
+    assert out.returncode == 0, out.stderr
+    record = json.loads(out.stdout)
+    assert record["image"].endswith("known.png") and (record["width"], record["height"]) == (64, 64)
+    assert [w["text"] for w in record["words"]] == [KNOWN_TEXT]
+    np.testing.assert_allclose(record["words"][0]["points"], KNOWN_BOX, atol=0.5)
+    assert 0 < record["words"][0]["confidence"] <= 1 and 0 < record["words"][0]["det_confidence"] <= 1
+    assert record["timing_ms"]["total"] > 0 and "detect" in record["timing_ms"]
+
+
+def test_plain_output_and_the_running_line(scene_dir):
+    out = edge_ocr("--image", str(scene_dir / "known.png"), *MODEL_FLAGS)
+    assert out.returncode == 0
+    assert out.stdout.strip().endswith(f"known.png: {KNOWN_TEXT} (0.91)")
+    assert "on CPU" in out.stderr
+
+
+def test_imagedir_skips_other_files_and_reports_corrupt_images(scene_dir, tmp_path):
+    (scene_dir / "notes.txt").write_text("not an image")
+    (scene_dir / "broken.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    save = tmp_path / "out"
+    out = edge_ocr("--imagedir", str(scene_dir), "--json", "--save-dir", str(save), *MODEL_FLAGS)
+    assert out.returncode == 1  # one unreadable image
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["image"].rsplit("/", 1)[-1] for r in records] == ["known.png"]
+    assert "broken.jpg is not a readable image" in out.stderr
+    assert (save / "known.jpg").is_file() and json.loads((save / "known.json").read_text())["words"]
+
+
+def test_video(tmp_path):
+    path = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 5, (64, 64))
+    for _ in range(3):
+        writer.write(known_image())
+    writer.release()
+    out = edge_ocr("--video", str(path), "--json", *MODEL_FLAGS)
+    assert out.returncode == 0, out.stderr
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["image"] for r in records] == ["clip#0", "clip#1", "clip#2"]
+    assert all(r["words"] and r["words"][0]["text"] == KNOWN_TEXT for r in records)
+
+
+def test_recognize_only(tmp_path):
+    crop = np.full((32, 128, 3), 20, np.uint8)
+    crop[:, 8:16] = 250
+    cv2.imwrite(str(tmp_path / "w.png"), crop)
+    out = edge_ocr("--image", str(tmp_path / "w.png"), "--recognize-only", "--json", *MODEL_FLAGS)
+    record = json.loads(out.stdout)
+    assert record["words"][0]["text"] == "a" and record["words"][0]["points"] == [[0, 0], [127, 0], [127, 31], [0, 31]]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--image", "/nonexistent.jpg"], "cannot read /nonexistent.jpg"),
+    (["--image", "x.jpg", "--thr", "2"], "detector.score_threshold must be between 0 and 1"),
+    (["--image", "x.jpg", "--width", "100"], "multiple of 32"),
+    (["--image", "x.jpg", "--east", "/none.tflite"], "does not exist"),
+    (["--image", "x.jpg", "--config", "/none.yaml"], "cannot read config"),
+    ([], "one of the arguments --image --imagedir --video --camera is required"),
+    (["--imagedir", "/nonexistent"], "is not a folder"),
+])
+def test_errors_exit_2_with_one_line(args, message):
+    out = edge_ocr(*args)
+    assert out.returncode == 2
+    lines = [line for line in out.stderr.splitlines() if line.startswith("edge-ocr")]
+    assert len(lines) == 1 and message in lines[0]
+    assert "Traceback" not in out.stderr
+
+
+def test_edgetpu_flag_without_a_tpu_exits_2(scene_dir):
+    out = edge_ocr("--image", str(scene_dir / "known.png"), *MODEL_FLAGS[:-2], "--edgetpu")
+    assert out.returncode == 2
+    assert "edgetpu is 'on'" in out.stderr and "to run the CPU models" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_eval_scenes(scene_dir):
+    out = edge_ocr("eval", "--gt", str(scene_dir), "--json", "-q", *MODEL_FLAGS)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["detection"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
+    assert report["end_to_end"]["f1"] == 1.0
+
+
+def test_eval_words(tmp_path):
+    crop = np.full((32, 128, 3), 20, np.uint8)
+    crop[:, 8:16] = 250
+    cv2.imwrite(str(tmp_path / "a.png"), crop)
+    cv2.imwrite(str(tmp_path / "b.png"), crop)
+    (tmp_path / "labels.tsv").write_text("a.png\tA\nb.png\tab\n")
+    report = json.loads(edge_ocr("eval", "--gt", str(tmp_path), "--json", "-q", *MODEL_FLAGS).stdout)
+    assert report == {"words": {"accuracy": 0.5, "ned": 0.25}, "count": 2}
+
+
+def test_inspect():
+    out = edge_ocr("inspect", str(FIXTURES / "east_known_box_int8.tflite"), str(FIXTURES / "crnn_stripes.tflite"), "--json")
+    int8, flt = json.loads(out.stdout)
+    assert int8["unsupported_ops"] == [] and int8["static_shapes"] and int8["integer_io"]
+    assert not flt["static_shapes"] and not flt["integer_io"]
+    text = edge_ocr("inspect", str(FIXTURES / "east_known_box_int8.tflite")).stdout
+    assert "CONV_2D" in text and "8 MB Edge TPU cache" in text and "all ops supported" in text
+
+
+def test_help_explains_every_seed_flag():
+    text = edge_ocr("--help").stdout
+    for flag in ("--config", "--east", "--ocr", "--edgetpu", "--padding", "--nms", "--thr", "--width", "--height",
+                 "--image", "--imagedir", "--video", "--camera", "--json", "--save-dir", "--recognize-only"):
+        assert flag in text

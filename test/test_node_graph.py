@@ -1,0 +1,379 @@
+"""The real ocr_node on a real ROS 2 graph (rclpy + FastDDS), talking to real publishers and subscribers.
+
+Most tests run the fixture models (fast, known answers) on camera-sized images; the params-file and
+burst tests run the bundled default models.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+import pytest
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
+from helpers import KNOWN_BOX, KNOWN_TEXT, REPO, fixture_config, known_image
+from lifecycle_msgs.msg import Transition
+from lifecycle_msgs.srv import ChangeState, GetState
+from rcl_interfaces.srv import SetParameters
+from rclpy.executors import MultiThreadedExecutor
+from rclpy.parameter import Parameter
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import CompressedImage, Image
+
+from edge_ocr_ros.msg import TextDetectionArray
+from edge_ocr_ros.node import OcrNode
+
+FIXTURE_PARAMS = {k: v for k, v in fixture_config().as_dict().items() if k.startswith(("detector.", "recognizer."))
+                  or k == "edgetpu"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ros():
+    rclpy.init()
+    yield
+    rclpy.shutdown()
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def image_msg(bgr: np.ndarray, stamp: int = 7, frame: str = "camera_optical", encoding: str = "bgr8",
+              pad: int = 0) -> Image:
+    h, w = bgr.shape[:2]
+    if encoding == "bgr8":
+        rows = bgr.reshape(h, -1)
+    elif encoding == "rgb8":
+        rows = bgr[..., ::-1].reshape(h, -1)
+    elif encoding in ("bgra8", "rgba8"):
+        code = cv2.COLOR_BGR2BGRA if encoding == "bgra8" else cv2.COLOR_BGR2RGBA
+        rows = cv2.cvtColor(bgr, code).reshape(h, -1)
+    elif encoding == "mono8":
+        rows = bgr[..., 0]
+    elif encoding == "mono16":
+        rows = (bgr[..., 0].astype("<u2") * 16).view(np.uint8).reshape(h, -1)  # 12-bit sensor values
+    elif encoding in ("yuv422", "yuv422_yuy2"):  # grey image: U = V = 128
+        y = bgr[..., 0]
+        chroma = np.full_like(y, 128)
+        pairs = np.stack([chroma, y], axis=-1) if encoding == "yuv422" else np.stack([y, chroma], axis=-1)
+        rows = pairs.reshape(h, -1)
+    else:
+        rows = bgr.reshape(h, -1)
+    rows = np.concatenate([rows, np.zeros((h, pad), np.uint8)], axis=1) if pad else rows
+    msg = Image(height=h, width=w, encoding=encoding, step=rows.shape[1], is_bigendian=0)
+    msg.header.stamp.sec, msg.header.stamp.nanosec = stamp, 123
+    msg.header.frame_id = frame
+    msg.data = np.ascontiguousarray(rows).tobytes()
+    return msg
+
+
+def camera_image(width: int = 640, height: int = 480) -> tuple[np.ndarray, np.ndarray]:
+    """The known image scaled to a real camera size, and where the known box lands in it."""
+    img = cv2.resize(known_image(), (width, height), interpolation=cv2.INTER_NEAREST)
+    return img, KNOWN_BOX * [width / 64, height / 64]
+
+
+class Graph:
+    """An ocr_node and a tester node in one namespace, spun by a background executor."""
+
+    def __init__(self, ns: str, params: dict | None = None, autostart: bool = True) -> None:
+        overrides = [Parameter(k, value=v) for k, v in {**FIXTURE_PARAMS, **(params or {})}.items()]
+        self.ocr = OcrNode(namespace=ns, parameter_overrides=overrides)
+        self.tester = rclpy.create_node("tester", namespace=ns)
+        self.results: list[TextDetectionArray] = []
+        self.diagnostics: list[DiagnosticArray] = []
+        self.tester.create_subscription(TextDetectionArray, "text_detections", self.results.append, 50)
+        self.tester.create_subscription(DiagnosticArray, "/diagnostics", self._on_diag, 50)
+        self.executor = MultiThreadedExecutor(num_threads=4)
+        self.executor.add_node(self.ocr)
+        self.executor.add_node(self.tester)
+        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
+        self.thread.start()
+        if autostart:
+            self.ocr.trigger_configure()
+            self.ocr.trigger_activate()
+
+    def _on_diag(self, msg: DiagnosticArray) -> None:
+        if msg.status and msg.status[0].name.startswith(self.ocr.get_fully_qualified_name() + ":"):
+            self.diagnostics.append(msg)
+
+    def publisher(self, msg_type=Image, topic: str = "image", reliability=ReliabilityPolicy.RELIABLE):
+        pub = self.tester.create_publisher(msg_type, topic, QoSProfile(depth=1, reliability=reliability))
+        assert wait_for(lambda: pub.get_subscription_count() > 0), f"ocr_node never subscribed to {topic}"
+        return pub
+
+    def latest_diagnostics(self) -> dict[str, str]:
+        self.diagnostics.clear()
+        assert wait_for(lambda: len(self.diagnostics) > 0, 5.0)
+        status = self.diagnostics[-1].status[0]
+        return {**{kv.key: kv.value for kv in status.values}, "level": int.from_bytes(status.level, "little")
+                if isinstance(status.level, bytes) else int(status.level), "message": status.message}
+
+    def call(self, srv_type, name: str, request):
+        client = self.tester.create_client(srv_type, name)
+        assert client.wait_for_service(5.0), f"service {name} missing"
+        future = client.call_async(request)
+        assert wait_for(future.done, 10.0)
+        return future.result()
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.ocr._stop_threads()
+        self.ocr.destroy_node()
+        self.tester.destroy_node()
+
+
+@pytest.fixture
+def graph(request):
+    made: list[Graph] = []
+
+    def make(params=None, autostart=True):
+        g = Graph(f"/t_{request.node.name.split('[')[0][5:]}_{len(made)}", params, autostart)
+        made.append(g)
+        return g
+
+    yield make
+    for g in made:
+        g.close()
+
+
+@pytest.mark.parametrize("size", [(640, 480), (1280, 720)])
+def test_words_come_back_with_the_input_header(graph, size):
+    g = graph()
+    pub = g.publisher()
+    img, box = camera_image(*size)
+    pub.publish(image_msg(img, stamp=42, frame="cam_left"))
+    assert wait_for(lambda: g.results)
+    out = g.results[0]
+    assert (out.header.stamp.sec, out.header.stamp.nanosec, out.header.frame_id) == (42, 123, "cam_left")
+    assert (out.image_width, out.image_height) == size
+    assert [d.text for d in out.detections] == [KNOWN_TEXT]
+    det = out.detections[0]
+    np.testing.assert_allclose([[p.x, p.y] for p in det.polygon], box, atol=size[0] / 64)
+    assert det.roi.width > 0 and 0 < det.text_confidence <= 1 and 0 < det.detection_confidence <= 1
+
+
+def test_empty_results_are_published_too(graph):
+    g = graph()
+    g.publisher().publish(image_msg(np.full((480, 640, 3), 100, np.uint8), stamp=3))
+    assert wait_for(lambda: g.results)
+    assert g.results[0].detections == [] and g.results[0].header.stamp.sec == 3
+
+
+@pytest.mark.parametrize("encoding", ["bgr8", "rgb8", "bgra8", "rgba8", "mono8", "mono16", "yuv422", "yuv422_yuy2"])
+def test_every_encoding_with_row_padding(graph, encoding):
+    g = graph()
+    pub = g.publisher()
+    img, box = camera_image()
+    pub.publish(image_msg(img, encoding=encoding, pad=32))
+    assert wait_for(lambda: g.results)
+    assert [d.text for d in g.results[0].detections] == [KNOWN_TEXT], encoding
+    np.testing.assert_allclose([[p.x, p.y] for p in g.results[0].detections[0].polygon], box, atol=10)
+
+
+def test_compressed_input(graph):
+    g = graph({"input_transport": "compressed"})
+    pub = g.publisher(CompressedImage, "image/compressed")
+    img, _ = camera_image()
+    msg = CompressedImage(format="png")
+    msg.header.stamp.sec = 9
+    msg.data = cv2.imencode(".png", img)[1].tobytes()
+    pub.publish(msg)
+    assert wait_for(lambda: g.results)
+    assert g.results[0].header.stamp.sec == 9 and [d.text for d in g.results[0].detections] == [KNOWN_TEXT]
+
+
+def test_best_effort_publisher_is_matched(graph):
+    g = graph()
+    pub = g.tester.create_publisher(Image, "image", QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT))
+    # auto: the node resubscribes best-effort once it sees the publisher (checked with diagnostics, 1 Hz)
+    assert wait_for(lambda: g.ocr._subscribed_reliability == ReliabilityPolicy.BEST_EFFORT, 5.0)
+    img = cv2.resize(known_image(), (320, 240), interpolation=cv2.INTER_NEAREST)  # < 0.5 MB: arrives best-effort
+    assert wait_for(lambda: pub.get_subscription_count() > 0)
+    for _ in range(20):
+        pub.publish(image_msg(img))
+        if wait_for(lambda: g.results, 0.5):
+            break
+    assert g.results and [d.text for d in g.results[0].detections] == [KNOWN_TEXT]
+
+
+def test_annotated_image_is_published_to_subscribers(graph):
+    g = graph()
+    annotated: list[Image] = []
+    g.tester.create_subscription(Image, "text_detections/image", annotated.append, 5)
+    assert wait_for(lambda: g.ocr._pub_image.get_subscription_count() > 0)
+    img, _ = camera_image()
+    g.publisher().publish(image_msg(img, stamp=11))
+    assert wait_for(lambda: annotated)
+    out = annotated[0]
+    assert (out.width, out.height, out.encoding, out.header.stamp.sec) == (640, 480, "bgr8", 11)
+    drawn = np.frombuffer(bytes(out.data), np.uint8).reshape(480, 640, 3)
+    assert not np.array_equal(drawn, img)  # polygon and label were drawn
+
+
+def test_bad_inputs_leave_the_node_serving_and_are_counted(graph):
+    g = graph()
+    pub = g.publisher()
+    img, _ = camera_image()
+    bayer = image_msg(img)
+    bayer.encoding = "bayer_rggb8"
+    short = image_msg(img)
+    short.data = bytes(short.data)[:1000]
+    empty = Image(encoding="bgr8")
+    for bad in (bayer, short, empty):
+        pub.publish(bad)
+        time.sleep(0.2)
+    pub.publish(image_msg(img, stamp=99))
+    assert wait_for(lambda: any(r.header.stamp.sec == 99 for r in g.results))
+    assert g.ocr.stats.total_errors["bad_input"] == 3
+    diag = g.latest_diagnostics()
+    assert diag["bad_inputs_total"] == "3" and diag["processing_errors_total"] == "0"
+    assert "encoding" in g.ocr.stats.last_error or "bytes" in g.ocr.stats.last_error or "empty" in g.ocr.stats.last_error
+
+
+def test_diagnostics_report_rates_latency_and_models(graph):
+    g = graph()
+    pub = g.publisher()
+    img, _ = camera_image()
+    for i in range(10):
+        msg = image_msg(img, stamp=0)
+        now = time.time()
+        msg.header.stamp.sec, msg.header.stamp.nanosec = int(now), int((now % 1) * 1e9)
+        pub.publish(msg)
+        time.sleep(0.05)
+    assert wait_for(lambda: len(g.results) >= 5)
+    time.sleep(0.2)
+    diag = g.latest_diagnostics()
+    for key in ("input_fps", "output_fps", "dropped_frames", "latency_p50_ms", "latency_p95_ms", "accelerator",
+                "detector_model", "recognizer_model", "bad_inputs"):
+        assert key in diag
+    assert diag["accelerator"] == "detector: cpu, recognizer: cpu"
+    assert diag["detector_model"].endswith("east_known_box.tflite")
+
+
+def test_runtime_parameter_changes(graph):
+    g = graph()
+    name = g.ocr.get_fully_qualified_name() + "/set_parameters"
+
+    def set_param(key, value):
+        req = SetParameters.Request(parameters=[Parameter(key, value=value).to_parameter_msg()])
+        return g.call(SetParameters, name, req).results[0]
+
+    assert set_param("detector.score_threshold", 0.95).successful
+    rejected = set_param("detector.score_threshold", 1.5)
+    assert not rejected.successful and "1.5" in rejected.reason and ("out of range" in rejected.reason or "between" in rejected.reason)
+    assert not set_param("detector.width", 128).successful  # read-only: needs a model reload
+    assert not set_param("recognizer.beam_width", 0).successful
+    # a valid change takes effect on the next frame: nothing is confident enough now
+    assert set_param("recognizer.min_text_confidence", 0.99).successful
+    pub = g.publisher()
+    img, _ = camera_image()
+    pub.publish(image_msg(img, stamp=5))
+    assert wait_for(lambda: g.results)
+    assert g.results[-1].detections == []
+    assert set_param("recognizer.min_text_confidence", 0.0).successful
+    pub.publish(image_msg(img, stamp=6))
+    assert wait_for(lambda: any(r.header.stamp.sec == 6 for r in g.results))
+    assert [d.text for d in g.results[-1].detections] == [KNOWN_TEXT]
+
+
+def test_lifecycle_transitions(graph):
+    g = graph({"autostart": False}, autostart=False)
+    node = g.ocr.get_fully_qualified_name()
+
+    def state() -> str:
+        return g.call(GetState, f"{node}/get_state", GetState.Request()).current_state.label
+
+    def change(transition: int) -> bool:
+        return g.call(ChangeState, f"{node}/change_state", ChangeState.Request(transition=Transition(id=transition))).success
+
+    assert state() == "unconfigured" and g.ocr.pipeline is None
+    assert change(Transition.TRANSITION_CONFIGURE) and state() == "inactive" and g.ocr.pipeline is not None
+    assert change(Transition.TRANSITION_ACTIVATE) and state() == "active"
+    pub = g.publisher()
+    img, _ = camera_image()
+    pub.publish(image_msg(img, stamp=1))
+    assert wait_for(lambda: g.results)
+    assert change(Transition.TRANSITION_DEACTIVATE) and state() == "inactive"
+    g.results.clear()
+    pub.publish(image_msg(img, stamp=2))
+    assert not wait_for(lambda: g.results, 1.0)  # inactive: not subscribed, nothing published
+    assert change(Transition.TRANSITION_CLEANUP) and state() == "unconfigured" and g.ocr.pipeline is None
+
+
+def test_configure_fails_cleanly_on_a_missing_model(graph, tmp_path):
+    g = graph({"detector.model": str(tmp_path / "missing.tflite")}, autostart=False)
+    g.ocr.trigger_configure()
+    assert g.ocr.pipeline is None and "does not exist" in g.ocr.config_error
+    diag = g.latest_diagnostics()
+    assert diag["level"] == 2 and "does not exist" in diag["message"]
+
+
+def test_a_burst_does_not_queue(graph):
+    """100 frames at once: the node drops stale ones, answers the newest, and latency stays bounded."""
+    g = graph({k: v for k, v in fixture_config().as_dict().items() if k == "edgetpu"} | {
+        "detector.model": "east_fp16.tflite", "recognizer.model": "crnn_fp16.tflite", "recognizer.charset": "charset.txt",
+        "detector.width": 960, "detector.height": 544})  # the bundled models: tens of ms per frame
+    pub = g.publisher()
+    img, _ = camera_image(1280, 720)
+    msgs = [image_msg(img, stamp=1000 + i) for i in range(100)]
+    t0 = time.monotonic()
+    for m in msgs:
+        pub.publish(m)
+    sent = time.monotonic()
+    assert wait_for(lambda: any(r.header.stamp.sec == 1099 for r in g.results), 20.0), "the newest frame was not answered"
+    answered = time.monotonic()
+    time.sleep(0.5)
+    stamps = [r.header.stamp.sec for r in g.results]
+    assert len(stamps) < 100 and stamps == sorted(stamps)
+    assert g.ocr.stats.total_dropped > 0 and g.ocr.stats.total_dropped + len(stamps) <= 100
+    per_frame = (answered - t0) / max(len(stamps), 1)
+    assert answered - sent < 5 * per_frame + 2.0  # no backlog: the last answer follows the last frame closely
+    assert g.latest_diagnostics()["dropped_frames_total"] == str(g.ocr.stats.total_dropped)
+
+
+def test_params_file_and_remapping_in_a_separate_process():
+    """ocr_node as users start it: its own process, the params file, a remapped image topic."""
+    env = dict(os.environ)
+    cmd = [sys.executable, str(REPO / "scripts" / "ocr_node"), "--ros-args", "--params-file", str(REPO / "config" / "edge_ocr.yaml"),
+           "-r", "__ns:=/pf", "-r", "image:=/pf/camera/image_raw", "-p", "detector.width:=480", "-p", "detector.height:=352"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    node = rclpy.create_node("pf_tester")
+    results: list[TextDetectionArray] = []
+    node.create_subscription(TextDetectionArray, "/pf/text_detections", results.append, 10)
+    pub = node.create_publisher(Image, "/pf/camera/image_raw", 1)
+    executor = MultiThreadedExecutor()
+    executor.add_node(node)
+    spin = threading.Thread(target=executor.spin, daemon=True)
+    spin.start()
+    try:
+        assert wait_for(lambda: pub.get_subscription_count() > 0, 30.0), "node did not subscribe to the remapped topic"
+        sign = cv2.imread(str(sorted((REPO / "samples" / "signs").glob("*.jpg"))[0]))
+        pub.publish(image_msg(sign, stamp=77, frame="robot_cam"))
+        assert wait_for(lambda: results, 30.0)
+        assert results[0].header.stamp.sec == 77 and results[0].header.frame_id == "robot_cam"
+        assert results[0].image_width == sign.shape[1]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, _ = proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+        executor.shutdown()
+        node.destroy_node()
+    assert "480x352" in out  # the -p override on top of the params file
+    assert "subscribed to /pf/camera/image_raw" in out

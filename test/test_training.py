@@ -1,0 +1,62 @@
+"""Training tools: target/decoder agreement, and a tiny end-to-end smoke run (data, train, export, LiteRT)."""
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from edge_ocr_ros.config import OcrConfig
+from edge_ocr_ros.crop import order_quad
+from edge_ocr_ros.model_inspection import inspect_model
+from edge_ocr_ros.pipeline import OcrPipeline
+from edge_ocr_ros.rbox import decode_rbox
+from edge_ocr_train.east_targets import east_targets
+
+
+@pytest.mark.parametrize("angle_deg", [0.0, 12.0, -30.0])
+def test_targets_decode_back_to_the_box(angle_deg):
+    """The RBOX targets a model learns decode, with the runtime decoder, to the ground-truth box."""
+    quad = order_quad(cv2.boxPoints(((100.0, 80.0), (120.0, 30.0), angle_deg)))
+    score, dist, cos_sin, mask = east_targets(quad[None], np.array([True]), 192, 256)
+    assert score.sum() > 10 and mask.min() == 1.0
+    angle = np.arctan2(cos_sin[..., 1], cos_sin[..., 0])
+    quads, _, _ = decode_rbox(score[..., 0], dist, angle, 0.5)
+    np.testing.assert_allclose(quads, np.broadcast_to(quad, quads.shape), atol=1e-3)
+    assert math.isclose(float(np.abs(angle[score[..., 0] > 0]).max()), math.radians(abs(angle_deg)), abs_tol=1e-5)
+
+
+def test_dont_care_words_are_masked_not_negative():
+    quad = np.array([[[10, 10], [90, 10], [90, 40], [10, 40]]], np.float32)
+    score, _, _, mask = east_targets(quad, np.array([False]), 64, 128)
+    assert score.sum() == 0 and mask[5, 10, 0] == 0 and mask[15, 30, 0] == 1
+
+
+def test_smoke_train_export_and_run(tmp_path):
+    pytest.importorskip("tensorflow")
+    from edge_ocr_train import export, synth_scenes, synth_words, train_crnn, train_east
+
+    words, scenes, models = tmp_path / "words", tmp_path / "scenes", tmp_path / "models"
+    synth_words.main(["--out", str(words), "--count", "64", "--workers", "1"])
+    synth_scenes.main(["--out", str(scenes), "--count", "4", "--workers", "1"])
+    assert len(list(scenes.glob("*.gt.json"))) == 4
+    train_crnn.main(["--synth", str(words), "--steps", "3", "--batch", "8", "--eval-every", "3", "--threads", "1",
+                     "--work-dir", str(tmp_path / "crnn"), "--weights-out", str(models / "crnn.weights.h5")])
+    train_east.main(["--synth", str(scenes), "--steps", "2", "--batch", "2", "--crop", "64", "--eval-every", "2",
+                     "--threads", "1", "--work-dir", str(tmp_path / "east"), "--weights-out", str(models / "east.weights.h5")])
+    assert (tmp_path / "crnn" / "crnn_training.png").is_file() and (tmp_path / "east" / "east_log.csv").is_file()
+    # resume continues from the checkpoint instead of starting over
+    train_crnn.main(["--synth", str(words), "--steps", "4", "--batch", "8", "--eval-every", "4", "--threads", "1",
+                     "--work-dir", str(tmp_path / "crnn"), "--weights-out", str(models / "crnn.weights.h5"), "--resume"])
+    assert (tmp_path / "crnn" / "crnn_log.csv").read_text().splitlines()[-1].startswith("4,")
+    export.main(["--crnn-weights", str(models / "crnn.weights.h5"), "--east-weights", str(models / "east.weights.h5"),
+                 "--calib-words", str(words), "--calib-scenes", str(scenes), "--samples", "4", "--out", str(models)])
+    for name in ("east_int8", "crnn_int8"):
+        report = inspect_model(models / f"{name}.tflite")
+        assert report.unsupported == [] and not report.dynamic and report.quantized_io
+    for east, crnn in (("east_fp16", "crnn_fp16"), ("east_int8", "crnn_int8")):
+        cfg = OcrConfig({"detector.model": str(models / f"{east}.tflite"), "recognizer.model": str(models / f"{crnn}.tflite"),
+                         "recognizer.charset": str(models / "charset.txt"), "detector.width": 128, "detector.height": 96,
+                         "edgetpu": "off"})
+        result = OcrPipeline(cfg).run(cv2.imread(str(sorted(scenes.glob("*.jpg"))[0])))
+        assert result.width == 384 and "detect" in result.timing_ms
