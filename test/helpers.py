@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
 from edge_ocr_ros.config import OcrConfig
 
 FIXTURES = Path(__file__).parent / "fixtures"

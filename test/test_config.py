@@ -1,11 +1,10 @@
 """The settings schema: defaults, validation messages, and the three YAML forms it accepts."""
 
 import pytest
+from helpers import REPO
 
 from edge_ocr_ros.config import SCHEMA, OcrConfig, bundled_models_dir, validate_value
 from edge_ocr_ros.errors import ConfigError
-
-from helpers import REPO
 
 
 def test_defaults_are_valid_and_point_at_bundled_models():
@@ -32,7 +31,7 @@ def test_invalid_values_are_rejected_with_a_reason(name, value, message):
 
 
 def test_unknown_setting_suggests_the_right_name():
-    with pytest.raises(ConfigError, match="did you mean detector.score_threshold"):
+    with pytest.raises(ConfigError, match=r"did you mean detector\.score_threshold"):
         OcrConfig({"score_threshold": 0.5})
 
 

@@ -5,8 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from edge_ocr_ros.evaluation import (Counts, edit_distance, iou_matrix, normalize_text, partial_scenes, score_scene,
-                                     word_scores)
+from edge_ocr_ros.evaluation import Counts, edit_distance, iou_matrix, normalize_text, partial_scenes, score_scene, word_scores
 
 
 def box(x, y, w, h):
@@ -58,7 +57,7 @@ def test_one_to_one_matching():
 
 def test_iou_of_rotated_quads():
     a = box(0, 0, 10, 10)
-    assert iou_matrix([a], [a + [5, 0]])[0, 0] == pytest.approx(1 / 3)
+    assert iou_matrix([a], [a + np.array([5, 0], np.float32)])[0, 0] == pytest.approx(1 / 3)
 
 
 def test_text_comparison_and_edit_distance():

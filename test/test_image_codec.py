@@ -58,7 +58,7 @@ def test_bad_payloads(args, message):
 
 
 def test_compressed():
-    ok, jpg = cv2.imencode(".png", BGR)
+    _, jpg = cv2.imencode(".png", BGR)
     np.testing.assert_array_equal(compressed_to_bgr(jpg.tobytes()), BGR)
     with pytest.raises(InputImageError, match="cannot be decoded"):
         compressed_to_bgr(b"\xff\xd8garbage")

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
+from edge_ocr_ros.msg import TextDetectionArray
 from helpers import KNOWN_BOX, KNOWN_TEXT, REPO, fixture_config, known_image
 from lifecycle_msgs.msg import Transition
 from lifecycle_msgs.srv import ChangeState, GetState
@@ -28,8 +29,8 @@ from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CompressedImage, Image
 
-from edge_ocr_ros.msg import TextDetectionArray
-from edge_ocr_ros.node import OcrNode
+from edge_ocr_ros.config import NODE_SETTINGS
+from edge_ocr_ros.node import NODE_PARAMETERS, OcrNode
 
 FIXTURE_PARAMS = {k: v for k, v in fixture_config().as_dict().items() if k.startswith(("detector.", "recognizer."))
                   or k == "edgetpu"}
@@ -248,7 +249,7 @@ def test_diagnostics_report_rates_latency_and_models(graph):
     g = graph()
     pub = g.publisher()
     img, _ = camera_image()
-    for i in range(10):
+    for _ in range(10):
         msg = image_msg(img, stamp=0)
         now = time.time()
         msg.header.stamp.sec, msg.header.stamp.nanosec = int(now), int((now % 1) * 1e9)
@@ -377,3 +378,7 @@ def test_params_file_and_remapping_in_a_separate_process():
         node.destroy_node()
     assert "480x352" in out  # the -p override on top of the params file
     assert "subscribed to /pf/camera/image_raw" in out
+
+
+def test_node_parameters_are_the_documented_ones():
+    assert set(NODE_PARAMETERS) <= set(NODE_SETTINGS)

@@ -121,19 +121,19 @@ def test_charset_that_does_not_match_the_model(tmp_path):
 
 
 def test_recognizer_channels_must_match_config():
-    with pytest.raises(ModelError, match="recognizer.grayscale"):
+    with pytest.raises(ModelError, match=r"recognizer\.grayscale"):
         OcrPipeline(fixture_config(**{"recognizer.grayscale": False}))
 
 
 def test_a_recognizer_is_not_a_detector():
-    with pytest.raises(ModelError, match="EAST model input must be 1 x H x W x 3"):
+    with pytest.raises(ModelError, match=r"EAST model input must be 1 x H x W x 3"):
         EastDetector(InterpreterFactory(FIXTURES / "crnn_stripes.tflite", 1), OcrConfig())
 
 
 # ---- Edge TPU selection: the real delegate loader, on a machine without a TPU ----
 
 def test_edgetpu_on_without_a_compiled_model_says_how_to_use_the_cpu():
-    with pytest.raises(AcceleratorError, match="does not exist.*set edgetpu to 'off'"):
+    with pytest.raises(AcceleratorError, match=r"does not exist.*set edgetpu to 'off'"):
         OcrPipeline(fixture_config(edgetpu="on"))
 
 

@@ -1,0 +1,37 @@
+"""Start edge_ocr_ros's ocr_node next to a camera driver.
+
+  ros2 launch edge_ocr_ros edge_ocr.launch.py image:=/camera/image_raw
+  ros2 launch edge_ocr_ros edge_ocr.launch.py image:=/front/image_raw namespace:=front edgetpu:=on
+
+Arguments: image (the camera topic to read), namespace (for several cameras), params_file (default:
+the installed config/edge_ocr.yaml) and edgetpu (auto | on | off). Compressed input: pass the raw
+topic name and set input_transport: compressed in the params file; image/compressed is remapped too.
+"""
+
+from launch.actions import DeclareLaunchArgument
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch_ros.actions import Node
+from launch_ros.substitutions import FindPackageShare
+
+from launch import LaunchDescription
+
+
+def generate_launch_description() -> LaunchDescription:
+    image = LaunchConfiguration("image")
+    return LaunchDescription([
+        DeclareLaunchArgument("image", default_value="image", description="image topic to read (sensor_msgs/Image)"),
+        DeclareLaunchArgument("namespace", default_value="", description="namespace of the node and its topics"),
+        DeclareLaunchArgument("params_file", description="YAML parameters of ocr_node",
+                              default_value=PathJoinSubstitution([FindPackageShare("edge_ocr_ros"), "config", "edge_ocr.yaml"])),
+        DeclareLaunchArgument("edgetpu", default_value="auto", description="Edge TPU use: auto | on | off"),
+        Node(
+            package="edge_ocr_ros",
+            executable="ocr_node",
+            name="ocr_node",
+            namespace=LaunchConfiguration("namespace"),
+            parameters=[LaunchConfiguration("params_file"), {"edgetpu": LaunchConfiguration("edgetpu")}],
+            remappings=[("image", image), ("image/compressed", [image, "/compressed"])],
+            output="screen",
+            emulate_tty=True,
+        ),
+    ])
