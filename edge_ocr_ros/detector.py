@@ -76,16 +76,22 @@ class EastDetector:
         self._rgb = rgb
         self._mean = np.array(config["detector.mean"], np.float32)[order]
         self._inv_std = 1.0 / np.array(config["detector.std"], np.float32)[order]
+        self._scale_needed = bool(np.any(self._inv_std != 1.0))
 
     def preprocess(self, image: np.ndarray) -> None:
-        """Resize into the reused buffer, normalise and write (quantized if need be) into the input tensor."""
+        """Resize into the reused buffer, then normalise straight into the input tensor (quantizing if need be)."""
         cv2.resize(image, self.size, dst=self._resized, interpolation=cv2.INTER_LINEAR)
         if self._rgb:
             cv2.cvtColor(self._resized, cv2.COLOR_BGR2RGB, dst=self._resized)
-        np.subtract(self._resized, self._mean, out=self._scratch)
-        self._scratch *= self._inv_std
         view = self.interpreter.tensor(self.input.index)()
-        quantize_into(self._scratch, self.input, view[0])
+        if self.input.quantized:
+            np.subtract(self._resized, self._mean, out=self._scratch)
+            self._scratch *= self._inv_std
+            quantize_into(self._scratch, self.input, view[0])
+        else:  # float input: no intermediate copy
+            np.subtract(self._resized, self._mean, out=view[0], casting="unsafe")
+            if self._scale_needed:
+                view[0] *= self._inv_std
         del view  # the interpreter refuses to run while a view of its buffers is alive
 
     def infer(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

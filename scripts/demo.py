@@ -20,11 +20,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import rclpy
+from edge_ocr_ros.msg import TextDetectionArray
 from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import Image
 
 from edge_ocr_ros.evaluation import normalize_text
-from edge_ocr_ros.msg import TextDetectionArray
 
 REPO = Path(__file__).resolve().parent.parent
 
