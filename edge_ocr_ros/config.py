@@ -209,7 +209,16 @@ class OcrConfig:
             raise ConfigError(f"{path}: {exc}") from exc
 
 
-# Settings of the ROS node that are not engine settings (they share the params file).
-NODE_SETTINGS = ("autostart", "input_transport", "qos_reliability", "publish_vision_msgs", "use_sim_time",
-                 "diagnostics_period")
+# Parameters of the ROS node that are not engine settings (they share the params file):
+# name -> (default, description, choices). All are read at configure time.
+NODE_PARAMETERS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
+    "autostart": (True, "configure and activate at start (false: wait for a lifecycle manager)", ()),
+    "input_transport": ("raw", "raw: sensor_msgs/Image on 'image'; compressed: CompressedImage on 'image/compressed'",
+                        ("raw", "compressed")),
+    "qos_reliability": ("auto", "input QoS reliability: auto matches the image publisher; depth is always 1",
+                        ("auto", "best_effort", "reliable")),
+    "publish_vision_msgs": (True, "also publish vision_msgs/Detection2DArray on text_detections/vision", ()),
+    "diagnostics_period": (1.0, "seconds between /diagnostics messages", ()),
+}
+NODE_SETTINGS = (*NODE_PARAMETERS, "use_sim_time")
 _NODE_ONLY = ("qos_overrides",)

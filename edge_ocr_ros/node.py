@@ -24,7 +24,7 @@ from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CompressedImage, Image, RegionOfInterest
 
-from .config import SCHEMA, ConfigError, OcrConfig, validate_value
+from .config import NODE_PARAMETERS, SCHEMA, ConfigError, OcrConfig, validate_value
 from .draw import draw_words
 from .errors import EdgeOcrError, InputImageError
 from .image_codec import compressed_to_bgr, raw_to_bgr
@@ -38,15 +38,6 @@ try:  # optional: not on PyPI, present on robots with apt ROS
 except ImportError:  # pragma: no cover - depends on the installation
     Detection2DArray = None
 
-NODE_PARAMETERS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
-    "autostart": (True, "configure and activate at start (false: wait for a lifecycle manager)", ()),
-    "input_transport": ("raw", "raw: sensor_msgs/Image on 'image'; compressed: CompressedImage on 'image/compressed'",
-                        ("raw", "compressed")),
-    "qos_reliability": ("auto", "input QoS reliability: auto matches the image publisher; depth is always 1",
-                        ("auto", "best_effort", "reliable")),
-    "publish_vision_msgs": (True, "also publish vision_msgs/Detection2DArray on text_detections/vision", ()),
-    "diagnostics_period": (1.0, "seconds between /diagnostics messages", ()),
-}
 RELIABILITY = {"best_effort": ReliabilityPolicy.BEST_EFFORT, "reliable": ReliabilityPolicy.RELIABLE}
 FASTDDS_HINT = ("best-effort images larger than about 0.5 MB are lost by FastDDS's default transports; "
                 "use a reliable publisher or FASTDDS_BUILTIN_TRANSPORTS=LARGE_DATA on both ends")
@@ -112,7 +103,7 @@ class OcrNode(LifecycleNode):
     def __init__(self, node_name: str = "ocr_node", **kwargs: Any) -> None:
         super().__init__(node_name, **kwargs)
         for name, (default, _, _) in NODE_PARAMETERS.items():
-            self.declare_parameter(name, default, _descriptor(name, read_only=name != "diagnostics_period"))
+            self.declare_parameter(name, default, _descriptor(name, read_only=True))
         for name, spec in SCHEMA.items():
             self.declare_parameter(name, spec.default, _descriptor(name, read_only=spec.reload))
         self.add_on_set_parameters_callback(self._on_set_parameters)
@@ -147,8 +138,6 @@ class OcrNode(LifecycleNode):
                     changes[p.name] = validate_value(p.name, p.value)
                 except ConfigError as exc:
                     return SetParametersResult(successful=False, reason=str(exc))
-            elif p.name == "diagnostics_period" and not (isinstance(p.value, float) and p.value > 0):
-                return SetParametersResult(successful=False, reason="diagnostics_period must be a positive number")
         if changes and self.pipeline is not None:
             try:
                 self._pending_config = self.pipeline.config.replace_items(changes)
@@ -157,8 +146,17 @@ class OcrNode(LifecycleNode):
         return SetParametersResult(successful=True)
 
     # ---- lifecycle --------------------------------------------------------------------------
+    def _check_node_parameters(self) -> None:
+        for name, (_, _, choices) in NODE_PARAMETERS.items():
+            value = self.get_parameter(name).value
+            if choices and value not in choices:
+                raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+        if not self.get_parameter("diagnostics_period").value > 0:
+            raise ConfigError("diagnostics_period must be a positive number of seconds")
+
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
         try:
+            self._check_node_parameters()
             self.pipeline = OcrPipeline(self.engine_config(), logger=_RosLogAdapter(self.get_logger()))
         except EdgeOcrError as exc:
             self.config_error = str(exc)

@@ -128,7 +128,7 @@ def summarize(runs: list[dict[str, float]]) -> dict[str, tuple[float, float]]:
     out = {}
     for stage in STAGES:
         values = sorted(r[stage] for r in runs)
-        out[stage] = (statistics.median(values), values[min(len(values) - 1, int(round(0.9 * (len(values) - 1))))])
+        out[stage] = (statistics.median(values), values[min(len(values) - 1, round(0.9 * (len(values) - 1)))])
     return out
 
 

@@ -29,8 +29,7 @@ from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CompressedImage, Image
 
-from edge_ocr_ros.config import NODE_SETTINGS
-from edge_ocr_ros.node import NODE_PARAMETERS, OcrNode
+from edge_ocr_ros.node import OcrNode
 
 FIXTURE_PARAMS = {k: v for k, v in fixture_config().as_dict().items() if k.startswith(("detector.", "recognizer."))
                   or k == "edgetpu"}
@@ -315,6 +314,12 @@ def test_lifecycle_transitions(graph):
     assert change(Transition.TRANSITION_CLEANUP) and state() == "unconfigured" and g.ocr.pipeline is None
 
 
+def test_configure_rejects_an_invalid_node_parameter(graph):
+    g = graph({"input_transport": "carrier_pigeon"}, autostart=False)
+    g.ocr.trigger_configure()
+    assert g.ocr.pipeline is None and "input_transport must be one of raw, compressed" in g.ocr.config_error
+
+
 def test_configure_fails_cleanly_on_a_missing_model(graph, tmp_path):
     g = graph({"detector.model": str(tmp_path / "missing.tflite")}, autostart=False)
     g.ocr.trigger_configure()
@@ -378,7 +383,3 @@ def test_params_file_and_remapping_in_a_separate_process():
         node.destroy_node()
     assert "480x352" in out  # the -p override on top of the params file
     assert "subscribed to /pf/camera/image_raw" in out
-
-
-def test_node_parameters_are_the_documented_ones():
-    assert set(NODE_PARAMETERS) <= set(NODE_SETTINGS)
