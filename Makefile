@@ -15,7 +15,7 @@ REAL ?=
 REAL_WORDS := $(if $(REAL),--real $(REAL)/words,)
 REAL_SCENES := $(if $(REAL),--real $(REAL)/scenes,)
 
-.PHONY: setup build test demo lint models models-smoke bench bench-node bench-peers peers clean
+.PHONY: setup build test demo lint models bench bench-node clean
 
 setup: $(STAMP)  ## .venv with every pinned dependency and .venv/bin/edge-ocr (idempotent)
 
@@ -52,8 +52,11 @@ models: setup
 	$(PY) -m edge_ocr_train.export --crnn-weights models/crnn.weights.h5 --east-weights models/east.weights.h5 \
 	    --calib-words $(DATA)/words_synth --calib-scenes $(DATA)/scenes_synth --out models
 
-bench: build  ## engine stage timings against the seed's approach (docs/benchmarks.md)
-	$(PY) scripts/bench_engine.py --images ../shared/devset/scenes --out docs
+bench: setup  ## engine stage timings against the seed's approach, same run (docs/bench_engine.md)
+	$(PY) scripts/bench_engine.py --images samples/signs --out docs
+
+bench-node: build  ## the real ocr_node driven at 5/15/30 Hz with 640x480 and 1280x720 images (docs/bench_node.md)
+	$(ROS_ENV) bash -c '$(SOURCE_INSTALL) && $(PY) scripts/bench_node.py --out docs'
 
 clean:
 	rm -rf build install log build.log demo_output
