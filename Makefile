@@ -15,7 +15,7 @@ REAL ?=
 REAL_WORDS := $(if $(REAL),--real $(REAL)/words,)
 REAL_SCENES := $(if $(REAL),--real $(REAL)/scenes,)
 
-.PHONY: setup build test demo lint models bench bench-node clean
+.PHONY: setup build test demo lint models bench bench-node peers bench-peers clean
 
 setup: $(STAMP)  ## .venv with every pinned dependency and .venv/bin/edge-ocr (idempotent)
 
@@ -57,6 +57,15 @@ bench: setup  ## engine stage timings against the seed's approach, same run (doc
 
 bench-node: build  ## the real ocr_node driven at 5/15/30 Hz with 640x480 and 1280x720 images (docs/bench_node.md)
 	$(ROS_ENV) bash -c '$(SOURCE_INSTALL) && $(PY) scripts/bench_node.py --out docs'
+
+peers:  ## optional peers for bench-peers: RapidOCR in .venv-peers, Tesseract 5 from Debian (apt, as root)
+	test -x .venv-peers/bin/python || $(PYTHON) -m venv .venv-peers
+	.venv-peers/bin/pip install --quiet -c constraints.txt -r requirements.txt -r requirements-peers.txt
+	.venv-peers/bin/pip install --quiet --no-deps rapidocr-onnxruntime==1.4.4 -e .
+	command -v tesseract >/dev/null || (apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-eng)
+
+bench-peers: peers  ## accuracy, latency and memory against RapidOCR and Tesseract on the dev set (docs/bench_peers.md)
+	.venv-peers/bin/python scripts/bench_peers.py --scenes ../shared/devset/scenes --words ../shared/devset/words --out docs
 
 clean:
 	rm -rf build install log build.log demo_output
