@@ -139,8 +139,8 @@ class OcrNode(LifecycleNode):
                 except ConfigError as exc:
                     return SetParametersResult(successful=False, reason=str(exc))
         if changes and self.pipeline is not None:
-            try:
-                self._pending_config = self.pipeline.config.replace_items(changes)
+            try:  # on top of changes not yet applied by the worker
+                self._pending_config = (self._pending_config or self.pipeline.config).replace_items(changes)
             except ConfigError as exc:
                 return SetParametersResult(successful=False, reason=str(exc))
         return SetParametersResult(successful=True)

@@ -62,8 +62,8 @@ def calibration_words(folders: list[Path], count: int, seed: int) -> np.ndarray:
     return np.concatenate([p[np.sort(rng.choice(len(p), size=min(per, len(p)), replace=False))] for p in pools])
 
 
-def calibration_scenes(folders: list[Path], count: int, seed: int) -> np.ndarray:
-    """320 x 320 crops of scenes, minus the mean, as the detector sees them."""
+def calibration_scenes(folders: list[Path], count: int, seed: int, size: int = INT8_EAST_SIZE) -> np.ndarray:
+    """size x size crops of scenes, minus the mean, as the detector sees them."""
     rng = np.random.default_rng(seed)
     files = [pair for f in folders for pair in scene_files(f)]
     crops = []
@@ -71,10 +71,36 @@ def calibration_scenes(folders: list[Path], count: int, seed: int) -> np.ndarray
         image_path, gt_path = files[int(i)]
         quads, texts = load_scene_gt(gt_path)
         image = cv2.imread(str(image_path), cv2.IMREAD_COLOR)
-        scale = INT8_EAST_SIZE / max(image.shape[:2]) * float(rng.uniform(1.0, 2.0))
-        crop, _, _ = random_crop(image, quads, np.array([t is not None for t in texts]), INT8_EAST_SIZE, scale, rng)
+        scale = size / max(image.shape[:2]) * float(rng.uniform(1.0, 2.0))
+        crop, _, _ = random_crop(image, quads, np.array([t is not None for t in texts]), size, scale, rng)
         crops.append(crop.astype(np.float32) - MEAN_BGR)
     return np.stack(crops)
+
+
+def count_macs(model, input_shape: tuple[int, ...]) -> int:
+    """Multiply-accumulates of the convolutions (the bulk of the work) at one input size."""
+    import keras
+
+    sized = keras.models.clone_model(model, input_tensors=keras.Input(input_shape[1:], batch_size=1))
+    macs = 0
+    for layer in sized.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            kh, kw, cin, cout = layer.kernel.shape
+            _, oh, ow, _ = layer.output.shape
+            macs += int(kh * kw * cin * cout * oh * ow)
+    return macs
+
+
+def write_model_info(out: Path, name: str, model, sizes: dict[str, tuple[int, ...]]) -> None:
+    """models/model_info.json: parameters, MACs per input size and file sizes (quoted by the model card)."""
+    import json
+
+    path = out / "model_info.json"
+    info = json.loads(path.read_text()) if path.is_file() else {}
+    info[name] = {"parameters": int(model.count_params()),
+                  "macs": {label: count_macs(model, shape) for label, shape in sizes.items()},
+                  "files": {f.name: f.stat().st_size for f in sorted(out.glob(f"{name}_*.tflite"))}}
+    path.write_text(json.dumps(info, indent=1) + "\n")
 
 
 def export_crnn(weights: Path, out: Path, calib: np.ndarray) -> None:
@@ -94,25 +120,27 @@ def export_crnn(weights: Path, out: Path, calib: np.ndarray) -> None:
     int8 = _convert(model, [tf.TensorSpec([1, INPUT_HEIGHT, INPUT_WIDTH, 1], tf.float32)], representative)
     (out / "crnn_int8.tflite").write_bytes(int8)
     CHARSET.save(out / "charset.txt")
+    write_model_info(out, "crnn", model, {"1x32x128x1": (1, INPUT_HEIGHT, INPUT_WIDTH, 1)})
     LOG.info("CRNN: fp16 %d bytes, int8 %d bytes", len(fp16), len(int8))
 
 
-def export_east(weights: Path, out: Path, calib: np.ndarray) -> None:
+def export_east(weights: Path, out: Path, calib: np.ndarray, int8_size: int = INT8_EAST_SIZE) -> None:
     import tensorflow as tf
 
     model = build_east()
     model.load_weights(weights)
     fp16 = _convert(model, [tf.TensorSpec([1, None, None, 3], tf.float32)], None)
     (out / "east_fp16.tflite").write_bytes(fp16)
-    fixed = build_east(INT8_EAST_SIZE, INT8_EAST_SIZE)
+    fixed = build_east(int8_size, int8_size)
     fixed.set_weights(model.get_weights())
 
     def representative() -> Iterator[list[np.ndarray]]:
         for x in calib:
             yield [x[None]]
 
-    int8 = _convert(fixed, [tf.TensorSpec([1, INT8_EAST_SIZE, INT8_EAST_SIZE, 3], tf.float32)], representative)
+    int8 = _convert(fixed, [tf.TensorSpec([1, int8_size, int8_size, 3], tf.float32)], representative)
     (out / "east_int8.tflite").write_bytes(int8)
+    write_model_info(out, "east", model, {"1x544x960x3": (1, 544, 960, 3), f"1x{int8_size}x{int8_size}x3": (1, int8_size, int8_size, 3)})
     LOG.info("EAST: fp16 %d bytes, int8 %d bytes", len(fp16), len(int8))
 
 
@@ -123,6 +151,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--calib-words", type=Path, action="append", default=[], help="word folders for int8 calibration")
     parser.add_argument("--calib-scenes", type=Path, action="append", default=[], help="scene folders for int8 calibration")
     parser.add_argument("--samples", type=int, default=CALIBRATION_SAMPLES, help="calibration samples per model")
+    parser.add_argument("--int8-east-size", type=int, default=INT8_EAST_SIZE,
+                        help="static square input of the int8 EAST (multiple of 32); 320 keeps it fast on the Edge TPU")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("models"))
     args = parser.parse_args(argv)
@@ -135,7 +165,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.east_weights:
         if not args.calib_scenes:
             parser.error("--east-weights needs --calib-scenes")
-        export_east(args.east_weights, args.out, calibration_scenes(args.calib_scenes, args.samples, args.seed))
+        size = args.int8_east_size
+        export_east(args.east_weights, args.out, calibration_scenes(args.calib_scenes, args.samples, args.seed, size), size)
 
 
 if __name__ == "__main__":

@@ -136,3 +136,19 @@ def test_help_explains_every_seed_flag():
     for flag in ("--config", "--east", "--ocr", "--edgetpu", "--padding", "--nms", "--thr", "--width", "--height",
                  "--image", "--imagedir", "--video", "--camera", "--json", "--save-dir", "--recognize-only"):
         assert flag in text
+
+
+DEVSET = REPO.parent / "shared" / "devset" / "scenes"
+
+
+@pytest.mark.skipif(not DEVSET.is_dir(), reason="the shared dev set is not beside this checkout")
+def test_real_photos_give_valid_json_for_every_image():
+    """The bundled default models on every real photo of the dev set: no error, one valid record each."""
+    out = edge_ocr("--imagedir", str(DEVSET), "--json", "-q")
+    assert out.returncode == 0, out.stderr
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(records) == len(list(DEVSET.glob("*.jpg")))
+    for r in records:
+        assert r["width"] > 0 and r["height"] > 0 and r["timing_ms"]["total"] > 0
+        for w in r["words"]:
+            assert isinstance(w["text"], str) and w["text"] and 0 <= w["confidence"] <= 1 and len(w["points"]) == 4

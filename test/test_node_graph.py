@@ -277,8 +277,9 @@ def test_runtime_parameter_changes(graph):
     assert not rejected.successful and "1.5" in rejected.reason and ("out of range" in rejected.reason or "between" in rejected.reason)
     assert not set_param("detector.width", 128).successful  # read-only: needs a model reload
     assert not set_param("recognizer.beam_width", 0).successful
-    # a valid change takes effect on the next frame: nothing is confident enough now
+    # valid changes take effect on the next frame, all of them: nothing is confident enough now
     assert set_param("recognizer.min_text_confidence", 0.99).successful
+    assert set_param("detector.padding", 0.05).successful
     pub = g.publisher()
     img, _ = camera_image()
     pub.publish(image_msg(img, stamp=5))
@@ -288,6 +289,7 @@ def test_runtime_parameter_changes(graph):
     pub.publish(image_msg(img, stamp=6))
     assert wait_for(lambda: any(r.header.stamp.sec == 6 for r in g.results))
     assert [d.text for d in g.results[-1].detections] == [KNOWN_TEXT]
+    assert g.ocr.pipeline.config["detector.padding"] == 0.05 and g.ocr.pipeline.config["detector.score_threshold"] == 0.95
 
 
 def test_lifecycle_transitions(graph):
