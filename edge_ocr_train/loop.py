@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import time
 from collections.abc import Callable
@@ -13,6 +14,20 @@ from tqdm import tqdm
 from .training_log import TrainingLog
 
 LOG = logging.getLogger(__name__)
+
+
+def add_training_options(parser: argparse.ArgumentParser, name: str, steps: int, batch: int, eval_every: int) -> None:
+    """The options both trainers share: schedule, threads, checkpoints, weights, fine-tuning and resume."""
+    parser.add_argument("--steps", type=int, default=steps, help="total optimiser steps (resume continues to this)")
+    parser.add_argument("--batch", type=int, default=batch)
+    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (cosine schedule with warm-up)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=2, help="TensorFlow intra-op threads")
+    parser.add_argument("--eval-every", type=int, default=eval_every, help="steps between validation, checkpoint and plot")
+    parser.add_argument("--work-dir", type=Path, default=Path(f"data/train_{name}"), help="checkpoints, log and plot")
+    parser.add_argument("--weights-out", type=Path, default=Path(f"models/{name}.weights.h5"))
+    parser.add_argument("--init-weights", type=Path, help="start from these float weights (fine-tuning)")
+    parser.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --work-dir")
 
 
 def configure_tensorflow(threads: int, seed: int) -> None:

@@ -10,7 +10,6 @@ Writes NAME.jpg + NAME.gt.json (``[{"points": [[x, y] x 4], "text": str | null}]
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 from multiprocessing import Pool
@@ -24,6 +23,7 @@ from tqdm import tqdm
 from edge_ocr_ros.crop import order_quad
 
 from .fonts import find_fonts, load_font
+from .generator_cli import generator_main
 from .synth_words import luminance
 from .textures import background, degrade, random_color
 from .words import sample_text
@@ -155,14 +155,7 @@ def generate(out: Path, count: int, seed: int, workers: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--count", type=int, default=6000, help="number of scenes")
-    parser.add_argument("--seed", type=int, default=2, help="random seed (same seed, same data)")
-    parser.add_argument("--workers", type=int, default=2, help="processes")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    generate(args.out, args.count, args.seed, args.workers)
+    generator_main(__doc__, generate, argv, count=6_000, seed=2, what="scenes")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ Writes ``images.npy`` (N x H x W uint8 grayscale) and ``labels.txt`` (one label 
 
 from __future__ import annotations
 
-import argparse
 import logging
 from multiprocessing import Pool
 from pathlib import Path
@@ -19,6 +18,7 @@ from tqdm import tqdm
 from edge_ocr_ros.crop import warp_word
 
 from .fonts import find_fonts, load_font
+from .generator_cli import generator_main
 from .textures import background, degrade
 from .words import label_of, sample_text
 
@@ -122,14 +122,7 @@ def generate(out: Path, count: int, seed: int, workers: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--count", type=int, default=200_000, help="number of word crops")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same data)")
-    parser.add_argument("--workers", type=int, default=2, help="processes")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    generate(args.out, args.count, args.seed, args.workers)
+    generator_main(__doc__, generate, argv, count=200_000, seed=1, what="word crops")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from edge_ocr_ros.charset import Charset
 from edge_ocr_ros.ctc import decode, softmax
 
 from .crnn_model import INPUT_HEIGHT, INPUT_WIDTH, build_crnn
-from .loop import configure_tensorflow, make_optimizer, train_loop
+from .loop import add_training_options, configure_tensorflow, make_optimizer, train_loop
 from .real_data import load_word_folder
 
 LOG = logging.getLogger(__name__)
@@ -154,16 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--synth", type=Path, help="synthetic words folder (from edge_ocr_train.synth_words)")
     parser.add_argument("--real", type=Path, action="append", help="real words folder with labels.tsv (repeatable)")
     parser.add_argument("--real-fraction", type=float, default=0.35, help="share of real crops per batch when both are given")
-    parser.add_argument("--steps", type=int, default=20000, help="total optimiser steps (resume continues to this)")
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (cosine schedule with warm-up)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=2, help="TensorFlow intra-op threads")
-    parser.add_argument("--eval-every", type=int, default=1000)
-    parser.add_argument("--work-dir", type=Path, default=Path("data/train_crnn"), help="checkpoints, log and plot")
-    parser.add_argument("--weights-out", type=Path, default=Path("models/crnn.weights.h5"))
-    parser.add_argument("--init-weights", type=Path, help="start from these float weights (fine-tuning)")
-    parser.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --work-dir")
+    add_training_options(parser, "crnn", steps=20000, batch=64, eval_every=1000)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     train(args)

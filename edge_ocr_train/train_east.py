@@ -24,7 +24,7 @@ import numpy as np
 
 from .east_model import build_east
 from .east_targets import east_targets
-from .loop import configure_tensorflow, make_optimizer, train_loop
+from .loop import add_training_options, configure_tensorflow, make_optimizer, train_loop
 from .real_data import load_scene_gt, scene_files
 
 LOG = logging.getLogger(__name__)
@@ -184,16 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--real-scale", type=float, nargs=2, default=(0.45, 1.0),
                         help="scale range applied to real photos before cropping (match your run-time input size)")
     parser.add_argument("--crop", type=int, default=256, help="training crop size (multiple of 32)")
-    parser.add_argument("--steps", type=int, default=6000)
-    parser.add_argument("--batch", type=int, default=12)
-    parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=2, help="TensorFlow intra-op threads")
-    parser.add_argument("--eval-every", type=int, default=250)
-    parser.add_argument("--work-dir", type=Path, default=Path("data/train_east"), help="checkpoints, log and plot")
-    parser.add_argument("--weights-out", type=Path, default=Path("models/east.weights.h5"))
-    parser.add_argument("--init-weights", type=Path, help="start from these float weights (fine-tuning)")
-    parser.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --work-dir")
+    add_training_options(parser, "east", steps=6000, batch=12, eval_every=250)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     train(args)

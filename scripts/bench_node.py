@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import signal
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,7 @@ import cv2
 import numpy as np
 import rclpy
 from edge_ocr_ros.msg import TextDetectionArray
+from ocr_node_process import start_ocr_node, stop
 from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import Image
 
@@ -55,10 +55,6 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each rate/size run")
     parser.add_argument("--out", type=Path, default=REPO / "docs")
     args = parser.parse_args()
-    exe = next((Path(p) / "lib/edge_ocr_ros/ocr_node" for p in os.environ.get("AMENT_PREFIX_PATH", "").split(os.pathsep)
-                if (Path(p) / "lib/edge_ocr_ros/ocr_node").is_file()), None)
-    if exe is None:
-        sys.exit("bench_node: source install/setup.bash first (make build)")
     samples = [cv2.imread(str(p)) for p in sorted((REPO / "samples" / "signs").glob("*.jpg"))]
 
     # the pipeline alone, same images and sizes, for the overhead figure
@@ -71,8 +67,7 @@ def main() -> int:
         alone[size] = statistics.median(pipeline.run(f).timing_ms["total"] for f in frames * 3)
     del pipeline
 
-    node_proc = subprocess.Popen([sys.executable, str(exe), "--ros-args", "-r", "__ns:=/bench"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    node_proc = start_ocr_node(["-r", "__ns:=/bench"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rclpy.init()
     node = rclpy.create_node("bench_camera")
     received: list[tuple[float, float, int]] = []  # (receive time, stamp, stamp key)
@@ -127,11 +122,7 @@ def main() -> int:
         executor.shutdown()
         node.destroy_node()
         rclpy.shutdown()
-        node_proc.send_signal(signal.SIGINT)
-        try:
-            node_proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            node_proc.kill()
+        stop(node_proc)
     lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores; ocr_node with config/edge_ocr.yaml defaults (CPU, "
              f"{'x'.join(map(str, OcrConfig()['detector.width'] and (OcrConfig()['detector.width'], OcrConfig()['detector.height'])))} "
              f"detector input); {args.seconds:.0f} s per row; publisher and node on the same machine (FastDDS, reliable).", "",

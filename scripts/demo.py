@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -21,20 +20,13 @@ import cv2
 import numpy as np
 import rclpy
 from edge_ocr_ros.msg import TextDetectionArray
+from ocr_node_process import start_ocr_node, stop
 from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import Image
 
 from edge_ocr_ros.evaluation import normalize_text
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def find_executable() -> Path:
-    for prefix in os.environ.get("AMENT_PREFIX_PATH", "").split(os.pathsep):
-        candidate = Path(prefix) / "lib" / "edge_ocr_ros" / "ocr_node"
-        if candidate.is_file():
-            return candidate
-    sys.exit("demo: ocr_node is not installed; run `make build` and source install/setup.bash")
 
 
 def to_msg(image: np.ndarray, stamp: int) -> Image:
@@ -59,10 +51,10 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     images = sorted(args.samples.glob("*.jpg"))
     params = Path(os.environ.get("AMENT_PREFIX_PATH", "").split(os.pathsep)[0]) / "share" / "edge_ocr_ros" / "config" / "edge_ocr.yaml"
-    cmd = [sys.executable, str(find_executable()), "--ros-args", "-r", "__ns:=/demo", "-r", "image:=/demo/camera/image_raw"]
+    ros_args = ["-r", "__ns:=/demo", "-r", "image:=/demo/camera/image_raw"]
     if params.is_file():
-        cmd += ["--params-file", str(params)]
-    node_proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        ros_args += ["--params-file", str(params)]
+    node_proc = start_ocr_node(ros_args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     rclpy.init()
     node = rclpy.create_node("demo_camera")
     results: dict[int, TextDetectionArray] = {}
@@ -98,11 +90,7 @@ def main() -> int:
         executor.shutdown()
         node.destroy_node()
         rclpy.shutdown()
-        node_proc.send_signal(signal.SIGINT)
-        try:
-            node_proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            node_proc.kill()
+        stop(node_proc)
     return 0
 
 
