@@ -169,3 +169,25 @@ def test_edgetpu_off_ignores_the_tpu_model(tmp_path):
     acc = choose_accelerator("off", tmp_path / "m.tflite", tmp_path / "m_edgetpu.tflite",
                              load_delegate=lambda d: pytest.fail("must not load the delegate"))
     assert acc.name == "cpu"
+
+
+def test_detector_normalisation_writes_the_model_input_exactly():
+    """Mean (given in RGB order), std and channel order from config reach the input tensor as specified."""
+    cfg = fixture_config(**{"detector.channel_order": "rgb", "detector.mean": [10.0, 20.0, 30.0], "detector.std": [2.0, 4.0, 5.0]})
+    detector = OcrPipeline(cfg).detector
+    image = np.zeros((64, 64, 3), np.uint8)
+    image[..., 0], image[..., 1], image[..., 2] = 50, 100, 200  # B, G, R
+    detector.preprocess(image)
+    tensor = detector.interpreter.get_tensor(detector.input.index)[0]
+    np.testing.assert_allclose(tensor[0, 0], [(200 - 10) / 2, (100 - 20) / 4, (50 - 30) / 5])  # R, G, B
+
+
+def test_quantized_detector_input_uses_the_model_scale():
+    pipeline = OcrPipeline(fixture_config("east_known_box_int8.tflite", "crnn_stripes_int8.tflite"))
+    det = pipeline.detector
+    image = np.full((64, 64, 3), 200, np.uint8)
+    det.preprocess(image)
+    q = det.interpreter.get_tensor(det.input.index)[0, 0, 0]
+    mean_bgr = np.array([103.939, 116.779, 123.68])
+    expected = np.clip(np.rint((200 - mean_bgr) / det.input.scale + det.input.zero_point), 0, 255)
+    np.testing.assert_array_equal(q, expected)
