@@ -299,7 +299,12 @@ class OcrNode(LifecycleNode):
             if item is None or self._pub_image is None:
                 continue
             image, result, header = item
-            self._pub_image.publish(to_image_message(draw_words(image, result.words, copy=False), header))
+            try:  # draw in place when the frame buffer is ours to change
+                drawn = draw_words(image, result.words, copy=not image.flags.writeable)
+                self._pub_image.publish(to_image_message(drawn, header))
+            except Exception as exc:  # keep the thread alive: annotation is best effort
+                self.stats.error("processing", f"annotation: {type(exc).__name__}: {exc}")
+                self.get_logger().error(f"annotated image failed: {exc}", throttle_duration_sec=5.0)
 
     # ---- diagnostics ------------------------------------------------------------------------
     def _diagnostics(self) -> None:
