@@ -51,6 +51,8 @@ SCHEMA: dict[str, Setting] = {
                               multiple_of=32),
     "detector.height": Setting(544, "detector input height for dynamic-size models (multiple of 32)", 32, 4096,
                                multiple_of=32),
+    "detector.keep_aspect": Setting(True, "dynamic-size models: fit the image inside width x height keeping its aspect "
+                                          "ratio, never upscaling (false: stretch to exactly width x height)"),
     "detector.score_threshold": Setting(0.7, "minimum EAST score of a text pixel (the seed's --thr)", 0.0, 1.0,
                                         reload=False),
     "detector.nms_threshold": Setting(0.2, "IoU above which overlapping boxes are suppressed (the seed's --nms)",

@@ -59,17 +59,33 @@ class EastDetector:
             raise ModelError(f"EAST model input must be 1 x H x W x 3, not {list(spec.shape)}")
         dynamic = spec.shape[1] < 0 or spec.shape[2] < 0
         height, width = (config["detector.height"], config["detector.width"]) if dynamic else spec.shape[1:3]
+        self.factory = factory
         self.dynamic_size = dynamic
-        self.interpreter = factory.for_input_shape((1, height, width, 3))
-        self.input = TensorSpec.from_details({**self.interpreter.get_input_details()[0], "shape_signature": None})
+        self.max_size = (int(width), int(height))
+        self._use_size(self.max_size)
         self.outputs = EastOutputs.find(outputs_of(self.interpreter))
-        self.size = (int(width), int(height))
-        self._resized = np.empty((height, width, 3), np.uint8)
-        self._scratch = np.empty((height, width, 3), np.float32)
         self.configure(config)
 
+    def _use_size(self, size: tuple[int, int]) -> None:
+        """Switch to the interpreter and buffers of an input size (each created once, then reused)."""
+        width, height = size
+        self.size = size
+        self.interpreter = self.factory.for_input_shape((1, height, width, 3))
+        self.input = TensorSpec.from_details({**self.interpreter.get_input_details()[0], "shape_signature": None})
+        self._resized = np.empty((height, width, 3), np.uint8)
+        self._scratch = np.empty((height, width, 3), np.float32) if self.input.quantized else None
+
+    def input_size(self, width: int, height: int) -> tuple[int, int]:
+        """The detector input for a width x height image: the configured size, or with keep_aspect the
+        image scaled to fit inside it (never up), rounded to multiples of 32."""
+        if not self.dynamic_size or not self.config["detector.keep_aspect"]:
+            return self.max_size
+        scale = min(self.max_size[0] / width, self.max_size[1] / height, 1.0)
+        return (int(np.clip(round(width * scale / 32) * 32, 32, self.max_size[0])),
+                int(np.clip(round(height * scale / 32) * 32, 32, self.max_size[1])))
+
     def configure(self, config: OcrConfig) -> None:
-        """Apply the settings that need no reload (thresholds, padding, limits, normalisation)."""
+        """Apply the settings that need no reload (thresholds, padding, limits, normalisation, sizing)."""
         self.config = config
         rgb = config["detector.channel_order"] == "rgb"
         order = slice(None) if rgb else slice(None, None, -1)  # settings are given in RGB order
@@ -80,7 +96,10 @@ class EastDetector:
 
     def preprocess(self, image: np.ndarray) -> None:
         """Resize into the reused buffer, then normalise straight into the input tensor (quantizing if need be)."""
-        cv2.resize(image, self.size, dst=self._resized, interpolation=cv2.INTER_LINEAR)
+        size = self.input_size(image.shape[1], image.shape[0])
+        if size != self.size:
+            self._use_size(size)
+        cv2.resize(image, self.size, dst=self._resized, interpolation=cv2.INTER_AREA if size[0] < image.shape[1] else cv2.INTER_LINEAR)
         if self._rgb:
             cv2.cvtColor(self._resized, cv2.COLOR_BGR2RGB, dst=self._resized)
         view = self.interpreter.tensor(self.input.index)()

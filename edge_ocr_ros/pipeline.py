@@ -103,7 +103,9 @@ class OcrPipeline:
     def describe(self) -> str:
         """One line: which model runs on what, and why."""
         d, r = self.detector_accelerator, self.recognizer_accelerator
-        size = "x".join(map(str, self.detector.size))
+        size = "x".join(map(str, self.detector.max_size))
+        if self.detector.dynamic_size and self.config["detector.keep_aspect"]:
+            size = f"up to {size}, keeping aspect"
         return (f"detector {d.model_path.name} ({size}) on {d.name.upper()} [{d.reason}], "
                 f"recognizer {r.model_path.name} on {r.name.upper()} [{r.reason}]")
 

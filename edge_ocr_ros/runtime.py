@@ -11,6 +11,7 @@ import ctypes
 import importlib
 import logging
 import platform
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,12 +80,17 @@ class Accelerator:
 
 @dataclass
 class InterpreterFactory:
-    """Creates interpreters for one model file; one interpreter per input shape, each created once."""
+    """Creates interpreters for one model file; one interpreter per input shape, each created once.
+
+    At most ``max_shapes`` extra shapes are kept (least recently used dropped), so a stream of images of
+    ever-new sizes cannot grow memory without bound; a camera's frames all share one shape.
+    """
 
     model_path: Path
     num_threads: int
     delegate: Any = None
-    _by_shape: dict[tuple[int, ...], Any] = field(default_factory=dict, repr=False)
+    max_shapes: int = 8
+    _by_shape: OrderedDict[tuple[int, ...], Any] = field(default_factory=OrderedDict, repr=False)
     _base: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -111,12 +117,16 @@ class InterpreterFactory:
         current = tuple(int(d) for d in self._base.get_input_details()[0]["shape"])
         if shape == current:
             return self._base
-        if shape not in self._by_shape:
-            interpreter = self._create()
-            interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], list(shape), strict=True)
-            interpreter.allocate_tensors()
-            self._by_shape[shape] = interpreter
-        return self._by_shape[shape]
+        if shape in self._by_shape:
+            self._by_shape.move_to_end(shape)
+            return self._by_shape[shape]
+        interpreter = self._create()
+        interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], list(shape), strict=True)
+        interpreter.allocate_tensors()
+        self._by_shape[shape] = interpreter
+        if len(self._by_shape) > self.max_shapes:
+            self._by_shape.popitem(last=False)
+        return interpreter
 
 
 def choose_accelerator(mode: str, cpu_model: Path, edgetpu_model: Path | None, device: str = "",

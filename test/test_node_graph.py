@@ -383,5 +383,5 @@ def test_params_file_and_remapping_in_a_separate_process():
             out, _ = proc.communicate()
         executor.shutdown()
         node.destroy_node()
-    assert "480x352" in out  # the -p override on top of the params file
+    assert "up to 480x352" in out  # the -p override on top of the params file
     assert "subscribed to /pf/camera/image_raw" in out

@@ -31,12 +31,28 @@ def test_known_box_and_text_end_to_end(east, crnn):
 
 
 def test_boxes_map_back_to_the_source_size_and_padding_grows_them():
-    pipeline = OcrPipeline(fixture_config(**{"detector.padding": 0.25}))
-    big = np.kron(known_image(), np.ones((2, 3, 1), np.uint8))  # 128 x 192, the model runs at 64 x 64
+    pipeline = OcrPipeline(fixture_config(**{"detector.padding": 0.25, "detector.keep_aspect": False}))
+    big = np.kron(known_image(), np.ones((2, 3, 1), np.uint8))  # 128 x 192, stretched to the model's 64 x 64
     words = pipeline.run(big).words
     centre = np.array([28 * 3, 20 * 2], np.float32)
     expected = centre + (KNOWN_BOX - [28, 20]) * [3, 2] * 1.5
     np.testing.assert_allclose(words[0].points, expected, atol=1.0)
+
+
+def test_keep_aspect_fits_inside_the_configured_size_and_never_upscales():
+    pipeline = OcrPipeline(fixture_config(**{"detector.width": 128, "detector.height": 96, "detector.keep_aspect": True}))
+    det = pipeline.detector
+    assert det.input_size(1280, 720) == (128, 64)  # scale 0.1: 128 x 72, rounded to multiples of 32
+    assert det.input_size(640, 480) == (128, 96)
+    assert det.input_size(64, 64) == (64, 64)  # never upscaled
+    big = np.kron(known_image(), np.ones((2, 2, 1), np.uint8))  # 128 x 128 runs at 96 x 96
+    words = pipeline.run(big).words
+    assert det.size == (96, 96) and [w.text for w in words] == [KNOWN_TEXT]
+    # the fixture's 24 x 16 px box (input pixels) scaled by 128 / 96, around the white block (centre 60, 44)
+    quad = words[0].points
+    np.testing.assert_allclose(quad.mean(axis=0), [60, 44], atol=8)  # EAST cells stand for their top-left pixel
+    np.testing.assert_allclose(quad.max(axis=0) - quad.min(axis=0), [24 * 4 / 3, 16 * 4 / 3], atol=0.5)
+    assert pipeline.run(known_image()).words and det.size == (64, 64)
 
 
 def test_interpreters_and_buffers_are_reused():
