@@ -36,8 +36,9 @@ MODEL = ["detect", "recognize"]
 class SeedBaseline:
     """The seed script's per-frame work, kept faithful on purpose (slow by design)."""
 
-    def __init__(self, config: OcrConfig) -> None:
+    def __init__(self, config: OcrConfig, input_size) -> None:
         self.cfg = config
+        self.input_size = input_size  # the same detector input size as the pipeline, for a like-for-like comparison
         self.east_path = str(config.path("detector.model"))
         self.crnn_path = str(config.path("recognizer.model"))
         self.blank = sum(1 for line in config.path("recognizer.charset").read_text().splitlines() if line) - 1
@@ -53,7 +54,7 @@ class SeedBaseline:
         lite = _litert_module()
         t0 = time.perf_counter()
         east = lite.Interpreter(model_path=self.east_path)  # re-created every frame, as the seed did
-        w, h = self.cfg["detector.width"], self.cfg["detector.height"]
+        w, h = self.input_size(image.shape[1], image.shape[0])
         inp = east.get_input_details()[0]
         east.resize_tensor_input(inp["index"], [1, h, w, 3])
         east.allocate_tensors()
@@ -140,7 +141,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs"))
     args = parser.parse_args()
     config = OcrConfig({"num_threads": args.threads, "edgetpu": "off"})
-    pipeline, baseline = OcrPipeline(config), SeedBaseline(config)
+    pipeline = OcrPipeline(config)
+    baseline = SeedBaseline(config, pipeline.detector.input_size)
     images = [(p.name, read_image(p)) for p in image_files(args.images)]
     frame20 = twenty_word_frame(Path("samples/signs"))
     ours, seed, ours20, seed20 = [], [], [], []
