@@ -108,7 +108,8 @@ def frames(args: argparse.Namespace, failures: list[str]) -> tuple[Iterator[tupl
 
 
 def save(result: OcrResult, record: dict, name: str, image: np.ndarray, save_dir: Path) -> None:
-    stem = Path(name.replace("#", "_")).stem if "#" not in name else Path(name).name.replace("#", "_")
+    base = Path(name).name  # video frames are named "clip#12": keep the frame number, drop no dots
+    stem = base.replace("#", "_") if "#" in base else Path(base).stem
     save_dir.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(save_dir / f"{stem}.jpg"), draw_words(image, result.words))
     (save_dir / f"{stem}.json").write_text(json.dumps(record, indent=1))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .charset import Charset
-from .config import OcrConfig
+from .config import SCHEMA, OcrConfig
 from .detector import Detections, EastDetector
 from .errors import ConfigError, InputImageError, ModelError
 from .recognizer import CrnnRecognizer
@@ -112,8 +112,6 @@ class OcrPipeline:
     def update(self, config: OcrConfig) -> None:
         """Apply settings that need no model reload; raises ConfigError for those that do."""
         changed = [k for k, v in config.as_dict().items() if v != self.config[k]]
-        from .config import SCHEMA
-
         needs_reload = [k for k in changed if SCHEMA[k].reload]
         if needs_reload:
             raise ConfigError(f"changing {', '.join(needs_reload)} needs a model reload (reconfigure the node)")

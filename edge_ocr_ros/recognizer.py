@@ -80,10 +80,13 @@ class CrnnRecognizer:
         rows = _bucket(n) if self.dynamic_batch else 1
         interpreter = self.factory.for_input_shape((rows, self.height, self.width, self.channels))
         spec = TensorSpec.from_details({**interpreter.get_input_details()[0], "shape_signature": None})
-        values = (batch.astype(np.float32) - self._mean) * self._inv_std
         view = interpreter.tensor(spec.index)()
-        quantize_into(values, spec, view[:n])
-        del view
+        if spec.quantized:
+            quantize_into((batch.astype(np.float32) - self._mean) * self._inv_std, spec, view[:n])
+        else:  # float input: normalise straight into the tensor, no intermediate copy
+            np.subtract(batch, self._mean, out=view[:n], casting="unsafe")
+            view[:n] *= self._inv_std
+        del view  # the interpreter refuses to run while a view of its buffers is alive
         interpreter.invoke()
         out_spec = TensorSpec.from_details(interpreter.get_output_details()[0])
         return dequantize(interpreter.get_tensor(out_spec.index)[:n], out_spec)

@@ -58,16 +58,6 @@ def _load_edgetpu_delegate(device: str) -> Any:
         raise AcceleratorError(f"no Edge TPU{where} could be opened ({library}: {exc}); {CPU_HINT}") from exc
 
 
-def list_edgetpus() -> list[dict[str, str]]:
-    """Edge TPUs that PyCoral can see ([] when PyCoral is not installed)."""
-    try:
-        from pycoral.utils import edgetpu as coral
-
-        return list(coral.list_edge_tpus())
-    except (ImportError, RuntimeError, OSError):
-        return []
-
-
 @dataclass
 class Accelerator:
     """The outcome of the ``edgetpu: auto | on | off`` setting: which file runs, and on what."""
