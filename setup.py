@@ -17,7 +17,7 @@ setup(
     extras_require={"train": ["tensorflow", "pillow", "matplotlib"]},
     entry_points={"console_scripts": ["edge-ocr=edge_ocr_ros.cli:main"]},
     data_files=[
-        ("share/edge_ocr_ros/models", [*sorted(glob("models/*.tflite")), "models/charset.txt"]),
+        ("share/edge_ocr_ros/models", [*sorted(glob("models/*.tflite")), "models/charset.txt", "models/lexicon.txt.gz"]),
         ("share/edge_ocr_ros/config", sorted(glob("config/*"))),
     ],
 )

@@ -59,6 +59,12 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--height", type=int, help="detector input height, a multiple of 32 (dynamic-size models)")
     g.add_argument("--beam-width", type=int, help="CTC beam width (1 = greedy)")
     g.add_argument("--min-confidence", type=float, help="drop words whose text confidence is below this")
+    lex = g.add_mutually_exclusive_group()
+    lex.add_argument("--lexicon", type=Path, help="word list (.txt or .txt.gz) whose words may replace near misreads "
+                                                   "(default: the bundled English + signage lexicon)")
+    lex.add_argument("--no-lexicon", action="store_true", help="report the recognizer's raw reading, no lexicon")
+    g.add_argument("--lexicon-margin", type=float, help="how much less likely (nats) a lexicon word may be and still "
+                                                         "replace the reading")
     g.add_argument("--threads", type=int, help="CPU threads per interpreter")
     g.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
 
@@ -68,7 +74,8 @@ def config_from_args(args: argparse.Namespace) -> OcrConfig:
     for flag, name in (("thr", "detector.score_threshold"), ("nms", "detector.nms_threshold"),
                        ("padding", "detector.padding"), ("width", "detector.width"), ("height", "detector.height"),
                        ("beam_width", "recognizer.beam_width"), ("min_confidence", "recognizer.min_text_confidence"),
-                       ("threads", "num_threads"), ("edgetpu", "edgetpu"), ("edgetpu_device", "edgetpu_device")):
+                       ("threads", "num_threads"), ("lexicon_margin", "recognizer.lexicon_margin"),
+                       ("edgetpu", "edgetpu"), ("edgetpu_device", "edgetpu_device")):
         if getattr(args, flag) is not None:
             overrides[name] = getattr(args, flag)
     for flag, stage in (("east", "detector"), ("ocr", "recognizer")):
@@ -78,6 +85,8 @@ def config_from_args(args: argparse.Namespace) -> OcrConfig:
             overrides[f"{stage}.{key}"] = str(path.resolve())
     if args.charset is not None:
         overrides["recognizer.charset"] = str(args.charset.resolve())
+    if args.lexicon is not None or args.no_lexicon:
+        overrides["recognizer.lexicon"] = "" if args.no_lexicon else str(args.lexicon.resolve())
     if args.config is not None:
         return OcrConfig.from_yaml(args.config, overrides)
     return OcrConfig(overrides)

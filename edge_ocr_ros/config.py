@@ -40,6 +40,7 @@ class Setting:
 
 
 MEAN_RGB = [123.68, 116.779, 103.939]
+LEXICON_MARGIN = 3.0  # chosen on the CRNN's held-out real training crops (scripts/tune_lexicon.py)
 SCHEMA: dict[str, Setting] = {
     "edgetpu": Setting("auto", "Edge TPU use: auto (TPU when present and an *_edgetpu.tflite model exists), on, off",
                        choices=("auto", "on", "off")),
@@ -74,6 +75,11 @@ SCHEMA: dict[str, Setting] = {
     "recognizer.mean": Setting(0.0, "value subtracted from recognizer input pixels"),
     "recognizer.std": Setting(255.0, "divisor of recognizer input pixels (after the mean)", 1e-6, 1e6),
     "recognizer.max_width": Setting(256, "crop width for models with a dynamic input width (multiple of 4)", 8, 2048),
+    "recognizer.lexicon": Setting("lexicon.txt.gz", "known words (one per line, .txt or .txt.gz): a misread one edit away "
+                                                    "from one may be replaced by it; empty to read without a lexicon"),
+    "recognizer.lexicon_margin": Setting(LEXICON_MARGIN, "how much less likely (natural log) a lexicon word may be than "
+                                         "the decoded text and still replace it (0: only an equally likely word)",
+                                         0.0, 100.0, reload=False),
     "recognizer.beam_width": Setting(1, "CTC beam width; 1 is greedy best-path decoding", 1, 64, reload=False),
     "recognizer.min_text_confidence": Setting(0.0, "words whose text confidence is below this are dropped",
                                               0.0, 1.0, reload=False),

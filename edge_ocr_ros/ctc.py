@@ -90,3 +90,32 @@ def decode(probs: np.ndarray, blank: int, beam_width: int = 1) -> tuple[list[lis
         return greedy_decode(probs, blank)
     results = [beam_decode_one(p, blank, beam_width) for p in probs]
     return [r[0] for r in results], np.array([r[1] for r in results], dtype=np.float32)
+
+
+def label_log_likelihoods(log_probs: np.ndarray, labels: np.ndarray, lengths: np.ndarray, blank: int) -> np.ndarray:
+    """log P(label | scores) of one sequence (``log_probs``: T x C) summed over all CTC alignments,
+    for n candidate labels at once (``labels``: n x L, padded; ``lengths``: n). The forward
+    algorithm runs over the n x (2L + 1) state lattice, vectorised over candidates."""
+    n, max_len = labels.shape
+    states = 2 * max_len + 1
+    ext = np.full((n, states), blank, np.int64)
+    ext[:, 1::2] = labels
+    skip = np.zeros((n, states), bool)  # s-2 -> s allowed between two different non-blank labels
+    skip[:, 3::2] = labels[:, 1:] != labels[:, :-1]
+    emit = log_probs[:, ext]  # T x n x S
+    alpha = np.full((n, states), -np.inf)
+    alpha[:, 0] = emit[0, :, 0]
+    if states > 1:
+        alpha[:, 1] = emit[0, :, 1]
+    shifted = np.full((n, states), -np.inf)
+    for t in range(1, len(log_probs)):
+        shifted[:, 1:] = alpha[:, :-1]
+        total = np.logaddexp(alpha, shifted)
+        shifted[:, 2:] = np.where(skip[:, 2:], alpha[:, :-2], -np.inf)
+        shifted[:, 1] = -np.inf
+        alpha = np.logaddexp(total, shifted) + emit[t]
+        shifted[:] = -np.inf
+    rows = np.arange(n)
+    end = 2 * np.asarray(lengths)
+    last_label = alpha[rows, np.maximum(end - 1, 0)]
+    return np.where(end > 0, np.logaddexp(alpha[rows, end], last_label), alpha[rows, 0])

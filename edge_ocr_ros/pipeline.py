@@ -16,6 +16,7 @@ from .charset import Charset
 from .config import SCHEMA, OcrConfig
 from .detector import Detections, EastDetector
 from .errors import ConfigError, InputImageError, ModelError
+from .lexicon import Lexicon
 from .recognizer import CrnnRecognizer
 from .runtime import Accelerator, InterpreterFactory, choose_accelerator
 
@@ -88,9 +89,20 @@ class OcrPipeline:
         self.detector = EastDetector(InterpreterFactory(self.detector_accelerator.model_path, threads,
                                                         self.detector_accelerator.delegate), config)
         charset = Charset.load(config.path("recognizer.charset"))
+        lexicon = self._lexicon(charset)
         self.recognizer = CrnnRecognizer(InterpreterFactory(self.recognizer_accelerator.model_path, threads,
-                                                            self.recognizer_accelerator.delegate), charset, config)
+                                                            self.recognizer_accelerator.delegate), charset, config, lexicon)
         self.log.info("running %s", self.describe())
+
+    def _lexicon(self, charset: Charset) -> Lexicon | None:
+        if not self.config["recognizer.lexicon"]:
+            return None
+        path = self.config.path("recognizer.lexicon")
+        lexicon = Lexicon.load(path, charset)
+        if not len(lexicon):
+            self.log.warning("lexicon %s has no word written in the recognizer's charset; reading without it", path)
+            return None
+        return lexicon
 
     def _choose(self, stage: str) -> Accelerator:
         cpu = self.config.path(f"{stage}.model")

@@ -12,6 +12,7 @@ from .config import OcrConfig
 from .crop import warp_word
 from .ctc import as_probabilities, decode
 from .errors import ModelError
+from .lexicon import Lexicon
 from .runtime import InterpreterFactory
 from .tensor_io import TensorSpec, dequantize, inputs_of, outputs_of, quantize_into
 
@@ -26,7 +27,8 @@ def _bucket(n: int) -> int:
 class CrnnRecognizer:
     """Runs one CRNN model over all word crops of a frame; buffers are kept between frames."""
 
-    def __init__(self, factory: InterpreterFactory, charset: Charset, config: OcrConfig) -> None:
+    def __init__(self, factory: InterpreterFactory, charset: Charset, config: OcrConfig,
+                 lexicon: Lexicon | None = None) -> None:
         spec = inputs_of(factory.base)[0]
         if len(spec.shape) != 4:
             raise ModelError(f"recognizer input must be N x H x W x C, not {list(spec.shape)}")
@@ -40,7 +42,7 @@ class CrnnRecognizer:
         if classes != charset.num_classes:
             raise ModelError(f"charset has {charset.num_classes} classes but the recognizer outputs {classes}: "
                              "the charset file does not belong to this model")
-        self.factory, self.charset = factory, charset
+        self.factory, self.charset, self.lexicon = factory, charset, lexicon
         self.dynamic_batch = spec.shape[0] < 0
         self.dynamic_width = width < 0
         self.height = height
@@ -55,6 +57,7 @@ class CrnnRecognizer:
         self._mean = float(config["recognizer.mean"])
         self._inv_std = 1.0 / float(config["recognizer.std"])
         self._rgb = config["recognizer.channel_order"] == "rgb"
+        self._margin = float(config["recognizer.lexicon_margin"])
 
     def _source(self, image: np.ndarray) -> np.ndarray:
         if self.channels == 1:
@@ -91,19 +94,32 @@ class CrnnRecognizer:
         out_spec = TensorSpec.from_details(interpreter.get_output_details()[0])
         return dequantize(interpreter.get_tensor(out_spec.index)[:n], out_spec)
 
-    def recognize(self, image: np.ndarray, quads: np.ndarray, timings: dict[str, float]) -> tuple[list[str], np.ndarray]:
-        """Texts and confidences of the words at ``quads`` (source-image pixels)."""
+    def probabilities(self, image: np.ndarray, quads: np.ndarray, timings: dict[str, float]) -> np.ndarray:
+        """Per-step class probabilities (N x T x C) of the words at ``quads`` (source-image pixels)."""
         t0 = time.perf_counter()
         crops = self.crop(image, quads)
         t1 = time.perf_counter()
-        if len(crops):
-            outputs = np.concatenate([self._invoke(crops[i : i + MAX_BATCH]) for i in range(0, len(crops), MAX_BATCH)])
-        t2 = time.perf_counter()
-        texts: list[str] = []
-        confidences = np.zeros(0, np.float32)
-        if len(crops):
-            labels, confidences = decode(as_probabilities(outputs), self.charset.blank, self.config["recognizer.beam_width"])
-            texts = [self.charset.decode(lab) for lab in labels]
-        t3 = time.perf_counter()
-        timings.update(crop=(t1 - t0) * 1e3, recognize=(t2 - t1) * 1e3, ctc=(t3 - t2) * 1e3)
+        outputs = [self._invoke(crops[i : i + MAX_BATCH]) for i in range(0, len(crops), MAX_BATCH)]
+        probs = as_probabilities(np.concatenate(outputs)) if outputs else np.zeros((0, 0, self.charset.num_classes), np.float32)
+        timings.update(crop=(t1 - t0) * 1e3, recognize=(time.perf_counter() - t1) * 1e3)
+        return probs
+
+    def decode(self, probs: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """Texts and confidences: CTC decoding, then the lexicon (when one is loaded)."""
+        if not len(probs):
+            return [], np.zeros(0, np.float32)
+        labels, confidences = decode(probs, self.charset.blank, self.config["recognizer.beam_width"])
+        if self.lexicon is not None:
+            for i, (p, lab) in enumerate(zip(probs, labels, strict=True)):
+                labels[i], log_likelihood = self.lexicon.correct(p, lab, self._margin)
+                if log_likelihood is not None:
+                    confidences[i] = np.exp(log_likelihood / len(p))
+        return [self.charset.decode(lab) for lab in labels], confidences
+
+    def recognize(self, image: np.ndarray, quads: np.ndarray, timings: dict[str, float]) -> tuple[list[str], np.ndarray]:
+        """Texts and confidences of the words at ``quads`` (source-image pixels)."""
+        probs = self.probabilities(image, quads, timings)
+        t0 = time.perf_counter()
+        texts, confidences = self.decode(probs)
+        timings["ctc"] = (time.perf_counter() - t0) * 1e3
         return texts, confidences

@@ -49,9 +49,11 @@ def make_optimizer(lr: float, steps: int):
 
 def train_loop(*, name: str, model, optimizer, schedule, steps: int, work_dir: Path, weights_out: Path,
                resume: bool, init_weights: Path | None, eval_every: int, fields: list[str],
-               train_step: Callable[[], float], evaluate: Callable[[], dict[str, float]]) -> None:
-    """Run ``train_step`` until ``steps``; every ``eval_every`` steps log ``evaluate()``, checkpoint
-    (model and optimizer, for --resume) and write the float weights to ``weights_out``."""
+               train_step: Callable[[], float], evaluate: Callable[[], dict[str, float]], select: str | None = None) -> None:
+    """Run ``train_step`` until ``steps``; every ``eval_every`` steps log ``evaluate()`` and checkpoint
+    (model and optimizer, for --resume). The float weights go to ``weights_out`` at every evaluation,
+    or, with ``select``, only when that validation field beats its best so far in this run (a
+    fine-tune that starts to overfit then keeps its best weights)."""
     import tensorflow as tf
 
     if init_weights:
@@ -68,6 +70,7 @@ def train_loop(*, name: str, model, optimizer, schedule, steps: int, work_dir: P
     start = int(optimizer.iterations.numpy())
     t0 = time.time()
     losses: list[float] = []
+    best = -np.inf
     bar = tqdm(range(start, steps), initial=start, total=steps, desc=name, unit="step")
     for i in bar:
         losses.append(train_step())
@@ -80,8 +83,10 @@ def train_loop(*, name: str, model, optimizer, schedule, steps: int, work_dir: P
             log.append(**row)
             LOG.info("step %d %s", done, {k: round(v, 4) for k, v in row.items()})
             manager.save(checkpoint_number=done)
-            model.save_weights(weights_out)
+            if select is None or row.get(select, -np.inf) > best:
+                best = row.get(select, best) if select else best
+                model.save_weights(weights_out)
+                LOG.info("float weights written to %s (step %d)", weights_out, done)
             log.plot(work_dir / f"{name}_training.png", f"{name} training")
-    model.save_weights(weights_out)
-    log.plot(work_dir / f"{name}_training.png", f"{name} training")
-    LOG.info("float weights written to %s", weights_out)
+    if select is None:
+        model.save_weights(weights_out)

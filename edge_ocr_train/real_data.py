@@ -22,8 +22,8 @@ LOG = logging.getLogger(__name__)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 
-def load_word_folder(folder: Path, height: int, width: int) -> tuple[np.ndarray, list[str]]:
-    """All crops of ``folder/labels.tsv`` rectified like the engine does (image corners as the quad)."""
+def read_word_folder(folder: Path) -> tuple[list[np.ndarray], list[str]]:
+    """The grayscale crops of ``folder/labels.tsv`` at their own size, with normalised labels."""
     rows = [line.split("\t", 1) for line in (folder / "labels.tsv").read_text(encoding="utf-8").splitlines() if "\t" in line]
     images, labels = [], []
     for name, text in tqdm(rows, desc=f"read {folder.name}", unit="img"):
@@ -31,13 +31,30 @@ def load_word_folder(folder: Path, height: int, width: int) -> tuple[np.ndarray,
         img = cv2.imread(str(folder / name), cv2.IMREAD_GRAYSCALE)
         if img is None or not label:
             continue
-        h, w = img.shape
-        out = np.empty((height, width), np.uint8)
-        warp_word(img, np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32), out)
-        images.append(out)
+        images.append(img)
         labels.append(label)
     LOG.info("%s: %d labelled word crops", folder, len(labels))
-    return np.stack(images), labels
+    return images, labels
+
+
+def full_quad(image: np.ndarray) -> np.ndarray:
+    """The image corners as a word quad: a crop that is already one word."""
+    h, w = image.shape[:2]
+    return np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+
+
+def rectify_all(images: list[np.ndarray], height: int, width: int) -> np.ndarray:
+    """Crops rectified like the engine does (image corners as the quad), stacked N x height x width."""
+    out = np.empty((len(images), height, width), np.uint8)
+    for img, dst in zip(images, out, strict=True):
+        warp_word(img, full_quad(img), dst)
+    return out
+
+
+def load_word_folder(folder: Path, height: int, width: int) -> tuple[np.ndarray, list[str]]:
+    """All crops of ``folder/labels.tsv`` rectified like the engine does."""
+    images, labels = read_word_folder(folder)
+    return rectify_all(images, height, width), labels
 
 
 def load_scene_gt(path: Path) -> tuple[np.ndarray, list[str | None]]:

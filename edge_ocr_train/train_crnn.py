@@ -22,7 +22,8 @@ from edge_ocr_ros.ctc import decode, softmax
 
 from .crnn_model import INPUT_HEIGHT, INPUT_WIDTH, build_crnn
 from .loop import add_training_options, configure_tensorflow, make_optimizer, train_loop
-from .real_data import load_word_folder
+from .real_data import read_word_folder, rectify_all
+from .word_augment import photometric, recut
 
 LOG = logging.getLogger(__name__)
 CHARSET = Charset.from_characters("0123456789abcdefghijklmnopqrstuvwxyz")
@@ -30,43 +31,34 @@ MAX_LABEL = 24
 
 
 class WordBatches:
-    """Random batches mixing synthetic and real crops, with cheap photometric augmentation."""
+    """Random batches mixing synthetic crops (already rectified) and real crops (re-cut through a
+    jittered quad each time they are drawn), with photometric augmentation."""
 
-    def __init__(self, synth: tuple[np.ndarray, list[str]] | None, real: tuple[np.ndarray, list[str]] | None,
+    def __init__(self, synth: tuple[np.ndarray, list[str]] | None, real: tuple[list[np.ndarray], list[str]] | None,
                  real_fraction: float, rng: np.random.Generator) -> None:
-        self.sources = [s for s in (synth, real) if s is not None and len(s[1])]
-        if not self.sources:
+        self.synth = synth if synth is not None and len(synth[1]) else None
+        self.real = real if real is not None and len(real[1]) else None
+        if self.synth is None and self.real is None:
             raise SystemExit("no training data: give --synth and/or --real")
-        self.real_fraction = real_fraction if synth is not None and real is not None else None
+        self.real_fraction = 0.0 if self.real is None else 1.0 if self.synth is None else real_fraction
         self.rng = rng
 
     def sample(self, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if self.real_fraction is None:
-            picks = [(self.sources[0], batch)]
-        else:
-            n_real = int(self.rng.binomial(batch, self.real_fraction))
-            picks = [(self.sources[0], batch - n_real), (self.sources[1], n_real)]
+        n_real = int(self.rng.binomial(batch, self.real_fraction))
         images, texts = [], []
-        for (arr, labels), n in picks:
-            idx = np.sort(self.rng.integers(0, len(labels), size=n))
+        if batch - n_real:
+            arr, labels = self.synth
+            idx = np.sort(self.rng.integers(0, len(labels), size=batch - n_real))
             images.append(arr[idx])
             texts.extend(labels[i] for i in idx)
-        x = np.concatenate(images).astype(np.float32) / 255.0
-        x = augment(x, self.rng)
+        if n_real:
+            raw, labels = self.real
+            idx = self.rng.integers(0, len(labels), size=n_real)
+            images.append(recut(raw, idx, INPUT_HEIGHT, INPUT_WIDTH, self.rng))
+            texts.extend(labels[i] for i in idx)
+        x = photometric(np.concatenate(images).astype(np.float32) / 255.0, self.rng)
         y, lengths = encode_labels(texts)
         return x[..., None], y, lengths
-
-
-def augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Per-crop contrast, brightness and polarity jitter (vectorised over the batch)."""
-    n = x.shape[0]
-    contrast = rng.uniform(0.6, 1.3, size=(n, 1, 1)).astype(np.float32)
-    bright = rng.uniform(-0.15, 0.15, size=(n, 1, 1)).astype(np.float32)
-    mean = x.mean(axis=(1, 2), keepdims=True)
-    x = (x - mean) * contrast + mean + bright
-    invert = rng.random(n) < 0.2
-    x[invert] = 1.0 - x[invert]
-    return np.clip(x, 0.0, 1.0)
 
 
 def encode_labels(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -96,25 +88,39 @@ def load_synth(folder: Path) -> tuple[np.ndarray, list[str]]:
     return images, labels
 
 
-def split(data: tuple[np.ndarray, list[str]], n_val: int, rng: np.random.Generator):
-    order = rng.permutation(len(data[1]))
-    val, train = order[:n_val], np.sort(order[n_val:])
-    return (np.asarray(data[0][train]), [data[1][i] for i in train]), (np.asarray(data[0][val]), [data[1][i] for i in val])
+def split(n: int, n_val: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted train indices and validation indices of a random hold-out."""
+    order = rng.permutation(n)
+    return np.sort(order[n_val:]), order[:n_val]
+
+
+def holdout_splits(n_synth: int, n_real: int, seed: int):
+    """(rng, synthetic split, real split): the crops training holds out, reproducible from the seed,
+    so that other tools (scripts/tune_lexicon.py) can measure on the same held-out real crops."""
+    rng = np.random.default_rng(seed)
+    synth = split(n_synth, min(1000, n_synth // 10), rng) if n_synth else None
+    real = split(n_real, min(300, n_real // 10), rng) if n_real else None
+    return rng, synth, real
 
 
 def train(args: argparse.Namespace) -> None:
     import tensorflow as tf
 
     configure_tensorflow(args.threads, args.seed)
-    rng = np.random.default_rng(args.seed)
     synth_train = synth_val = real_train = real_val = None
-    if args.synth:
-        synth = load_synth(args.synth)
-        synth_train, synth_val = split(synth, min(1000, len(synth[1]) // 10), rng)
-    if args.real:
-        parts = [load_word_folder(f, INPUT_HEIGHT, INPUT_WIDTH) for f in args.real]
-        real = (np.concatenate([p[0] for p in parts]), [t for p in parts for t in p[1]])
-        real_train, real_val = split(real, min(300, len(real[1]) // 10), rng)
+    synth = load_synth(args.synth) if args.synth else None
+    parts = [read_word_folder(f) for f in args.real or []]
+    real_images = [img for p in parts for img in p[0]]
+    real_labels = [t for p in parts for t in p[1]]
+    rng, synth_split, real_split = holdout_splits(len(synth[1]) if synth else 0, len(real_labels), args.seed)
+    if synth_split is not None:
+        (train_idx, val_idx), (images, labels) = synth_split, synth
+        synth_train = (np.asarray(images[train_idx]), [labels[i] for i in train_idx])
+        synth_val = (np.asarray(images[val_idx]), [labels[i] for i in val_idx])
+    if real_split is not None:
+        train_idx, val_idx = real_split
+        real_train = ([real_images[i] for i in train_idx], [real_labels[i] for i in train_idx])
+        real_val = (rectify_all([real_images[i] for i in val_idx], INPUT_HEIGHT, INPUT_WIDTH), [real_labels[i] for i in val_idx])
     batches = WordBatches(synth_train, real_train, args.real_fraction, rng)
 
     model = build_crnn(CHARSET.num_classes)
@@ -146,7 +152,7 @@ def train(args: argparse.Namespace) -> None:
     train_loop(name="crnn", model=model, optimizer=optimizer, schedule=schedule, steps=args.steps,
                work_dir=args.work_dir, weights_out=args.weights_out, resume=args.resume,
                init_weights=args.init_weights, eval_every=args.eval_every, fields=["synth_acc", "real_acc"],
-               train_step=train_step, evaluate=evaluate)
+               train_step=train_step, evaluate=evaluate, select="real_acc" if args.select_best and real_val else None)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -154,6 +160,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--synth", type=Path, help="synthetic words folder (from edge_ocr_train.synth_words)")
     parser.add_argument("--real", type=Path, action="append", help="real words folder with labels.tsv (repeatable)")
     parser.add_argument("--real-fraction", type=float, default=0.35, help="share of real crops per batch when both are given")
+    parser.add_argument("--select-best", action="store_true",
+                        help="write --weights-out only when the held-out real accuracy improves (needs --real)")
     add_training_options(parser, "crnn", steps=20000, batch=64, eval_every=1000)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

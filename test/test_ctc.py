@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from edge_ocr_ros.ctc import as_probabilities, beam_decode_one, decode, greedy_decode, softmax
+from edge_ocr_ros.ctc import as_probabilities, beam_decode_one, decode, greedy_decode, label_log_likelihoods, softmax
 
 BLANK = 3
 
@@ -80,3 +80,17 @@ def test_logits_and_probabilities_are_both_accepted():
     np.testing.assert_allclose(as_probabilities(logits), softmax(logits), rtol=1e-6)
     probs = softmax(logits)
     assert as_probabilities(probs) is probs or np.allclose(as_probabilities(probs), probs)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_label_log_likelihoods_equal_the_sum_over_alignments(seed):
+    probs = random_probs(np.random.default_rng(seed), t=5, c=4)
+    totals = label_probabilities(probs)
+    labels = [(), (0,), (1, 1), (0, 2), (2, 0, 1), (1, 1, 1)]
+    padded = np.zeros((len(labels), 3), np.int64)
+    for row, lab in zip(padded, labels, strict=True):
+        row[: len(lab)] = lab
+    got = label_log_likelihoods(np.log(probs), padded, np.array([len(lab) for lab in labels]), BLANK)
+    # (1, 1, 1) needs 5 steps (1 b 1 b 1): possible; a label that needs more steps has probability 0
+    want = [np.log(totals.get(lab, 0.0)) for lab in labels]
+    np.testing.assert_allclose(got, want, rtol=1e-9)

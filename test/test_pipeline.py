@@ -136,6 +136,19 @@ def test_charset_that_does_not_match_the_model(tmp_path):
         OcrPipeline(fixture_config(**{"recognizer.charset": str(tmp_path / "big.txt")}))
 
 
+def test_missing_lexicon_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelError, match="cannot read lexicon .*recognizer.lexicon"):
+        OcrPipeline(fixture_config(**{"recognizer.lexicon": str(tmp_path / "none.txt")}))
+
+
+def test_lexicon_in_another_alphabet_is_skipped_with_a_warning(tmp_path, caplog):
+    (tmp_path / "words.txt").write_text("exit\nstreet\n")
+    pipeline = OcrPipeline(fixture_config(**{"recognizer.lexicon": str(tmp_path / "words.txt")}))
+    assert pipeline.recognizer.lexicon is None
+    assert "no word written in the recognizer's charset" in caplog.text
+    assert OcrPipeline(fixture_config(**{"recognizer.lexicon": ""})).recognizer.lexicon is None
+
+
 def test_recognizer_channels_must_match_config():
     with pytest.raises(ModelError, match=r"recognizer\.grayscale"):
         OcrPipeline(fixture_config(**{"recognizer.grayscale": False}))

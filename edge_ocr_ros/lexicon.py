@@ -1,0 +1,121 @@
+"""Lexicon-guided CTC decoding: replace a misread by a known word when the model nearly agrees.
+
+A small CRNN often drops or swaps one letter of a word it almost read ("restauranr"). When the
+decoded text is not in the lexicon, the lexicon words within one edit (two for texts of six or more
+characters) are scored by their CTC likelihood under the same frame scores; the best one replaces
+the text when its log-likelihood is at most ``margin`` below the decoded text's. A confident read
+of a name, a code or a number keeps its text: every word of the lexicon is then far less likely.
+The lexicon is a plain word list (one word per line, ``#`` comments, optionally gzipped), so a
+robot can bring its own: room names, product names, the street names of its site.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from .charset import Charset
+from .ctc import label_log_likelihoods
+from .errors import ModelError
+
+MIN_LENGTH = 3  # shorter texts have too many one-edit neighbours to be corrected safely
+
+
+def max_edits(length: int) -> int:
+    return 1 if length < 6 else 2
+
+
+def edit_distances(words: np.ndarray, lengths: np.ndarray, query: list[int]) -> np.ndarray:
+    """Levenshtein distances from ``query`` to each padded row of ``words`` (n x L), vectorised
+    over the rows; insertions along a row are a running minimum, so the loop is over ``query`` only."""
+    n, width = words.shape
+    steps = np.arange(width + 1)
+    row = np.broadcast_to(steps, (n, width + 1)).copy()
+    for i, c in enumerate(query, start=1):
+        cur = np.empty_like(row)
+        cur[:, 0] = i
+        cur[:, 1:] = np.minimum(row[:, :-1] + (words != c), row[:, 1:] + 1)
+        row = np.minimum.accumulate(cur - steps, axis=1) + steps
+    return row[np.arange(n), lengths]
+
+
+class Lexicon:
+    """Known words encoded in a charset, grouped by length with their letter counts for fast lookup."""
+
+    def __init__(self, words: Iterable[str], charset: Charset) -> None:
+        self.charset = charset
+        alphabet = set(charset.tokens[1:-1])
+        fold = str.lower if charset.case_insensitive and any(t.islower() for t in alphabet) else \
+            str.upper if charset.case_insensitive else str
+        known: set[str] = set()
+        for word in words:
+            word = fold(word.strip().replace("'", ""))
+            if word and not word.startswith("#") and all(c in alphabet for c in word):
+                known.add(word)
+        self.words = known
+        index = {t: i for i, t in enumerate(charset.tokens)}
+        by_length: dict[int, list[list[int]]] = {}
+        for word in sorted(known):
+            by_length.setdefault(len(word), []).append([index[c] for c in word])
+        self._codes = {n: np.array(rows, np.int16) for n, rows in by_length.items()}
+        self._bags = {n: self._bag(codes) for n, codes in self._codes.items()}
+
+    def _bag(self, codes: np.ndarray) -> np.ndarray:
+        """How often each class occurs in each row (rows x classes)."""
+        bags = np.zeros((len(codes), self.charset.num_classes), np.int8)
+        for column in codes.T:
+            np.add.at(bags, (np.arange(len(codes)), column), 1)
+        return bags
+
+    @classmethod
+    def load(cls, path: Path, charset: Charset) -> Lexicon:
+        opener = gzip.open if path.suffix == ".gz" else open
+        try:
+            with opener(path, "rt", encoding="utf-8") as f:
+                return cls(f, charset)
+        except OSError as exc:
+            raise ModelError(f"cannot read lexicon {path}: {exc.strerror or exc}; set recognizer.lexicon "
+                             "to a word list or to an empty string") from exc
+        except UnicodeDecodeError as exc:
+            raise ModelError(f"lexicon {path} is not UTF-8 text") from exc
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def neighbours(self, labels: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Lexicon words within ``max_edits`` of ``labels``: words of a near length whose letter counts
+        differ little enough (a cheap superset: an insertion or deletion changes them by 1, a
+        substitution by 2) are checked by edit distance. Returns padded labels (n x L) and lengths."""
+        m, edits = len(labels), max_edits(len(labels))
+        query = self._bag(np.array([labels], np.int16))[0]
+        found = []
+        for n in range(max(1, m - edits), m + edits + 1):
+            if n in self._codes:
+                close = np.abs(self._bags[n] - query).sum(axis=1) <= 2 * edits - abs(n - m)
+                found.extend(self._codes[n][close])
+        width = max((len(f) for f in found), default=0)
+        out = np.zeros((len(found), width), np.int64)
+        lengths = np.array([len(f) for f in found], np.int64)
+        for row, codes in zip(out, found, strict=True):
+            row[: len(codes)] = codes
+        keep = edit_distances(out, lengths, labels) <= edits
+        return out[keep], lengths[keep]
+
+    def correct(self, probs: np.ndarray, labels: list[int], margin: float) -> tuple[list[int], float | None]:
+        """The lexicon word that replaces ``labels`` decoded from ``probs`` (T x C), with its
+        log-likelihood, or ``labels`` unchanged and None."""
+        if len(labels) < MIN_LENGTH or self.charset.decode(labels) in self.words:
+            return labels, None
+        candidates, lengths = self.neighbours(labels)
+        if not len(candidates):
+            return labels, None
+        log_probs = np.log(np.maximum(probs, 1e-12, dtype=np.float64))
+        own = label_log_likelihoods(log_probs, np.array([labels], np.int64), np.array([len(labels)]), self.charset.blank)[0]
+        scores = label_log_likelihoods(log_probs, candidates, lengths, self.charset.blank)
+        best = int(np.argmax(scores))
+        if scores[best] < own - margin:
+            return labels, None
+        return candidates[best, : lengths[best]].tolist(), float(scores[best])

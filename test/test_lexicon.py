@@ -1,0 +1,117 @@
+"""Lexicon-guided decoding: which misreads are replaced, which reads are kept, and bad word lists."""
+
+import gzip
+
+import numpy as np
+import pytest
+
+from edge_ocr_ros.charset import Charset
+from edge_ocr_ros.errors import ModelError
+from edge_ocr_ros.lexicon import Lexicon, edit_distances
+
+CHARSET = Charset.from_characters("0123456789abcdefghijklmnopqrstuvwxyz")
+
+
+def frames(text: str, confidence: float, noise: dict[int, tuple[str, float]] | None = None) -> np.ndarray:
+    """Scores of 2 steps per character (char, blank); ``noise[i] = (char, p)`` puts p on ``char`` at
+    character i's step, the rest on the written character."""
+    blank = CHARSET.blank
+    steps = []
+    for i, c in enumerate(text):
+        row = np.full(CHARSET.num_classes, (1 - confidence) / (CHARSET.num_classes - 1))
+        if noise and i in noise:
+            other, p = noise[i]
+            row[:] = (1 - confidence) / (CHARSET.num_classes - 2)
+            row[CHARSET.encode(other)[0]] = p
+            row[CHARSET.encode(c)[0]] = confidence - p
+        else:
+            row[CHARSET.encode(c)[0]] = confidence
+        steps.append(row / row.sum())
+        b = np.full(CHARSET.num_classes, 0.001)
+        b[blank] = 1.0
+        steps.append(b / b.sum())
+    return np.array(steps)
+
+
+def read(lexicon: Lexicon, probs: np.ndarray, margin: float) -> str:
+    greedy = probs.argmax(axis=1)
+    labels = [int(c) for i, c in enumerate(greedy) if c != CHARSET.blank and (i == 0 or c != greedy[i - 1])]
+    out, _ = lexicon.correct(probs, labels, margin)
+    return CHARSET.decode(out)
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    return Lexicon(["Restaurant", "exit", "don't", "café", "# a comment", "", "street"], CHARSET)
+
+
+def test_words_are_folded_to_the_charset(lexicon):
+    assert lexicon.words == {"restaurant", "exit", "dont", "street"}  # café has a letter the charset lacks
+
+
+def test_a_near_tie_misread_is_replaced(lexicon):
+    # "restauranr": the last letter was nearly a "t" (0.5 against 0.4: log(0.5 / 0.4) = 0.22 nats)
+    probs = frames("restauranr", 0.9, {9: ("t", 0.4)})
+    assert read(lexicon, probs, margin=3.0) == "restaurant"
+    assert read(lexicon, probs, margin=0.3) == "restaurant"
+    assert read(lexicon, probs, margin=0.15) == "restauranr"
+
+
+def test_a_confident_non_word_is_kept(lexicon):
+    assert read(lexicon, frames("exil", 0.99), margin=3.0) == "exil"
+    assert read(lexicon, frames("b204", 0.9), margin=3.0) == "b204"
+
+
+def test_margin_bounds_the_replacement(lexicon):
+    probs = frames("exil", 0.9, {3: ("t", 0.05)})
+    assert read(lexicon, probs, margin=0.5) == "exil"
+    assert read(lexicon, probs, margin=5.0) == "exit"
+
+
+def test_deletions_and_insertions_are_candidates(lexicon):
+    assert "street" in {CHARSET.decode(r[:n]) for r, n in zip(*lexicon.neighbours(CHARSET.encode("stret")), strict=True)}
+    assert "exit" in {CHARSET.decode(r[:n]) for r, n in zip(*lexicon.neighbours(CHARSET.encode("exits")), strict=True)}
+
+
+def test_short_texts_and_known_words_are_left_alone(lexicon):
+    assert read(lexicon, frames("ex", 0.5), margin=50.0) == "ex"
+    out, log_likelihood = lexicon.correct(frames("exit", 0.9), CHARSET.encode("exit"), 50.0)
+    assert CHARSET.decode(out) == "exit" and log_likelihood is None
+
+
+def test_gzipped_word_list_loads(tmp_path):
+    path = tmp_path / "words.txt.gz"
+    path.write_bytes(gzip.compress(b"# header\nalpha\nbeta\n"))
+    assert Lexicon.load(path, CHARSET).words == {"alpha", "beta"}
+
+
+@pytest.mark.parametrize("content", [None, b"\xff\xfe\x00bad"])
+def test_bad_word_lists_raise_a_clear_error(tmp_path, content):
+    path = tmp_path / "words.txt"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ModelError, match="lexicon"):
+        Lexicon.load(path, CHARSET)
+
+
+def test_edit_distances_match_the_textbook_recurrence():
+    def levenshtein(a, b):
+        d = list(range(len(b) + 1))
+        for i, ca in enumerate(a, 1):
+            prev, d[0] = d[0], i
+            for j, cb in enumerate(b, 1):
+                prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (ca != cb))
+        return d[len(b)]
+
+    rng = np.random.default_rng(0)
+    words = [rng.integers(1, 4, size=rng.integers(1, 7)).tolist() for _ in range(200)]
+    padded = np.zeros((len(words), 6), np.int64)
+    for row, w in zip(padded, words, strict=True):
+        row[: len(w)] = w
+    query = [1, 2, 3, 1]
+    got = edit_distances(padded, np.array([len(w) for w in words]), query)
+    assert got.tolist() == [levenshtein(query, w) for w in words]
+
+
+def test_a_word_list_in_another_alphabet_is_empty():
+    assert not len(Lexicon(["# only a comment", "été", "ÉTÉ"], CHARSET))
