@@ -47,10 +47,11 @@ lint: setup
 models: setup
 	$(PY) -m edge_ocr_train.synth_words --out $(DATA)/words_synth --count 120000 --seed 1
 	$(PY) -m edge_ocr_train.synth_scenes --out $(DATA)/scenes_synth --count 5000 --seed 2
-	$(PY) -m edge_ocr_train.train_crnn --synth $(DATA)/words_synth $(REAL_WORDS) --steps 9000 --threads 1 --resume
+	$(PY) -m edge_ocr_train.train_crnn --synth $(DATA)/words_synth $(REAL_WORDS) --steps 20000 --resume $(if $(REAL),--select-best,)
 	$(PY) -m edge_ocr_train.train_east --synth $(DATA)/scenes_synth $(REAL_SCENES) --steps 10000 --threads 1 --resume
 	$(PY) -m edge_ocr_train.export --crnn-weights models/crnn.weights.h5 --east-weights models/east.weights.h5 \
 	    --calib-words $(DATA)/words_synth --calib-scenes $(DATA)/scenes_synth --out models
+	$(PY) -m edge_ocr_train.make_lexicon --out models/lexicon.txt.gz
 
 bench: setup  ## engine stage timings against the seed's approach, same run (docs/bench_engine.md)
 	$(PY) scripts/bench_engine.py --images samples/signs --out docs

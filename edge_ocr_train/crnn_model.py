@@ -12,6 +12,8 @@ import keras
 from keras import layers
 
 INPUT_HEIGHT, INPUT_WIDTH = 32, 128
+# output channels of the seven trunk convolutions; the sequence model keeps the last one
+FILTERS = (32, 64, 96, 96, 192, 192, 256)
 
 
 def _conv(x, filters: int, kernel=(3, 3), strides=(1, 1), padding: str = "same", dilation=(1, 1)):
@@ -20,22 +22,23 @@ def _conv(x, filters: int, kernel=(3, 3), strides=(1, 1), padding: str = "same",
     return layers.ReLU()(x)
 
 
-def build_crnn(num_classes: int, width: int = INPUT_WIDTH, channels: int = 1) -> keras.Model:
+def build_crnn(num_classes: int, width: int = INPUT_WIDTH, channels: int = 1,
+               filters: tuple[int, ...] = FILTERS) -> keras.Model:
     """Input N x 32 x width x channels in [0, 1]; output logits N x (width / 4) x num_classes."""
     inp = keras.Input((INPUT_HEIGHT, width, channels), name="image")
-    x = _conv(inp, 32)
+    x = _conv(inp, filters[0])
     x = layers.MaxPooling2D((2, 2))(x)  # 16 x W/2
-    x = _conv(x, 64)
+    x = _conv(x, filters[1])
     x = layers.MaxPooling2D((2, 2))(x)  # 8 x W/4
-    x = _conv(x, 96)
-    x = _conv(x, 96)
+    x = _conv(x, filters[2])
+    x = _conv(x, filters[3])
     x = layers.MaxPooling2D((2, 1))(x)  # 4 x W/4
-    x = _conv(x, 128)
-    x = _conv(x, 128)
+    x = _conv(x, filters[4])
+    x = _conv(x, filters[5])
     x = layers.MaxPooling2D((2, 1))(x)  # 2 x W/4
-    x = _conv(x, 192, kernel=(2, 1), padding="valid")  # 1 x W/4: one feature column per time step
+    x = _conv(x, filters[6], kernel=(2, 1), padding="valid")  # 1 x W/4: one feature column per time step
     for dilation in (1, 2, 4):  # sequence model: receptive field of +-14 steps
-        y = _conv(x, 192, kernel=(1, 3), dilation=(1, dilation))
+        y = _conv(x, filters[6], kernel=(1, 3), dilation=(1, dilation))
         y = layers.Dropout(0.1)(y)
         x = layers.Add()([x, y])
     x = layers.Conv2D(num_classes, (1, 1), name="classes")(x)
@@ -47,3 +50,19 @@ def with_softmax(model: keras.Model) -> keras.Model:
     """The exported graph ends in softmax so that int8 outputs are probabilities in [0, 1]."""
     probs = layers.Softmax(name="probabilities")(model.output)
     return keras.Model(model.input, probs, name="crnn_softmax")
+
+
+def widen_into(small: keras.Model, wide: keras.Model) -> None:
+    """Start ``wide`` (same layers, more channels) from the trained ``small``: every weight tensor
+    gets the small one in its leading corner, and the kernels from the new input channels to the old
+    output channels are zeroed, so the wide model computes what the small one did (Net2Net-style)
+    while its new channels train from their random start."""
+    for old_layer, new_layer in zip(small.layers, wide.layers, strict=True):
+        updated = []
+        for old, new in zip(old_layer.get_weights(), new_layer.get_weights(), strict=True):
+            corner = tuple(slice(0, n) for n in old.shape)
+            new[corner] = old
+            if new.ndim == 4:  # conv kernel: kh x kw x in x out
+                new[:, :, old.shape[2]:, : old.shape[3]] = 0.0
+            updated.append(new)
+        new_layer.set_weights(updated)

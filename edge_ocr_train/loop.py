@@ -33,8 +33,11 @@ def add_training_options(parser: argparse.ArgumentParser, name: str, steps: int,
 def configure_tensorflow(threads: int, seed: int) -> None:
     import tensorflow as tf
 
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # TensorFlow already ran in this process (a second training in one test run)
+        LOG.warning("TensorFlow is already initialised; --threads %d is ignored", threads)
     tf.keras.utils.set_random_seed(seed)
 
 

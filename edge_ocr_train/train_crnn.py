@@ -20,7 +20,7 @@ import numpy as np
 from edge_ocr_ros.charset import Charset
 from edge_ocr_ros.ctc import decode, softmax
 
-from .crnn_model import INPUT_HEIGHT, INPUT_WIDTH, build_crnn
+from .crnn_model import FILTERS, INPUT_HEIGHT, INPUT_WIDTH, build_crnn, widen_into
 from .loop import add_training_options, configure_tensorflow, make_optimizer, train_loop
 from .real_data import read_word_folder, rectify_all
 from .word_augment import photometric, recut
@@ -124,6 +124,11 @@ def train(args: argparse.Namespace) -> None:
     batches = WordBatches(synth_train, real_train, args.real_fraction, rng)
 
     model = build_crnn(CHARSET.num_classes)
+    if args.widen_from:
+        small = build_crnn(CHARSET.num_classes, filters=tuple(args.widen_filters))
+        small.load_weights(args.widen_from)
+        widen_into(small, model)
+        LOG.info("widened %s (filters %s) into filters %s", args.widen_from, args.widen_filters, FILTERS)
     optimizer, schedule = make_optimizer(args.lr, args.steps)
     time_steps = model.output_shape[1]
 
@@ -159,9 +164,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--synth", type=Path, help="synthetic words folder (from edge_ocr_train.synth_words)")
     parser.add_argument("--real", type=Path, action="append", help="real words folder with labels.tsv (repeatable)")
-    parser.add_argument("--real-fraction", type=float, default=0.35, help="share of real crops per batch when both are given")
+    parser.add_argument("--real-fraction", type=float, default=0.5, help="share of real crops per batch when both are given")
     parser.add_argument("--select-best", action="store_true",
                         help="write --weights-out only when the held-out real accuracy improves (needs --real)")
+    parser.add_argument("--widen-from", type=Path, help="start from the weights of a narrower CRNN (see --widen-filters)")
+    parser.add_argument("--widen-filters", type=int, nargs=7, default=[32, 64, 96, 96, 128, 128, 192],
+                        help="trunk filters of the --widen-from model (default: the first shipped CRNN)")
     add_training_options(parser, "crnn", steps=20000, batch=64, eval_every=1000)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

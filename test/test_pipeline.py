@@ -137,7 +137,7 @@ def test_charset_that_does_not_match_the_model(tmp_path):
 
 
 def test_missing_lexicon_is_a_clear_error(tmp_path):
-    with pytest.raises(ModelError, match="cannot read lexicon .*recognizer.lexicon"):
+    with pytest.raises(ModelError, match=r"cannot read lexicon .*recognizer\.lexicon"):
         OcrPipeline(fixture_config(**{"recognizer.lexicon": str(tmp_path / "none.txt")}))
 
 

@@ -60,3 +60,34 @@ def test_smoke_train_export_and_run(tmp_path):
                          "edgetpu": "off"})
         result = OcrPipeline(cfg).run(cv2.imread(str(sorted(scenes.glob("*.jpg"))[0])))
         assert result.width == 384 and "detect" in result.timing_ms
+
+
+def test_widened_crnn_starts_as_the_narrow_one():
+    pytest.importorskip("tensorflow")
+    from edge_ocr_train.crnn_model import build_crnn, widen_into
+
+    small = build_crnn(5, filters=(4, 4, 4, 4, 4, 4, 8))
+    wide = build_crnn(5, filters=(4, 4, 6, 6, 8, 8, 12))
+    x = np.random.default_rng(0).random((2, 32, 128, 1)).astype(np.float32)
+    widen_into(small, wide)
+    np.testing.assert_allclose(wide(x, training=False), small(x, training=False), atol=1e-5)
+
+
+def test_crnn_fine_tunes_on_real_crops_and_keeps_its_best_weights(tmp_path):
+    pytest.importorskip("tensorflow")
+    from edge_ocr_train import train_crnn
+
+    real = tmp_path / "real"
+    real.mkdir()
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(40):  # crops of any size, like a user's labels.tsv folder
+        img = rng.integers(0, 255, size=(int(rng.integers(12, 40)), int(rng.integers(20, 90))), dtype=np.uint8)
+        cv2.imwrite(str(real / f"w{i}.png"), img)
+        rows.append(f"w{i}.png\t{'ab'[i % 2]}{i}")
+    (real / "labels.tsv").write_text("\n".join(rows) + "\n")
+    weights = tmp_path / "crnn.weights.h5"
+    train_crnn.main(["--real", str(real), "--steps", "4", "--batch", "4", "--eval-every", "2", "--threads", "1",
+                     "--select-best", "--work-dir", str(tmp_path / "work"), "--weights-out", str(weights)])
+    log = (tmp_path / "work" / "crnn_log.csv").read_text().splitlines()
+    assert log[0].split(",")[:2] == ["step", "loss"] and len(log) == 3 and weights.is_file()

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Choose the recognizer's two decoding defaults on real training data (never on the dev set).
+
+1. recognizer.lexicon_margin: word accuracy on the 300 real word crops that CRNN training holds out
+   (edge_ocr_train.train_crnn.holdout_splits, from the same seed and data sizes).
+2. recognizer.min_text_confidence: end-to-end F1 on real training scenes; a detection whose text the
+   recognizer cannot read with this confidence is dropped (mostly non-text and unreadable words).
+
+Each model is run once; the settings are applied to its cached outputs. Prints tables, and with --out
+writes tune_recognizer.md and tune_recognizer.png.
+
+Usage: python scripts/tune_recognizer.py --real-words ../shared/realtrain/words --real-scenes ../shared/realtrain/scenes --out docs
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from edge_ocr_ros.config import OcrConfig
+from edge_ocr_ros.evaluation import Counts, load_gt, normalize_text, partial_scenes, score_scene
+from edge_ocr_ros.pipeline import OcrPipeline
+from edge_ocr_ros.sources import read_image
+from edge_ocr_train.real_data import full_quad, read_word_folder, scene_files
+from edge_ocr_train.train_crnn import holdout_splits
+
+MARGINS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0)
+CONFIDENCES = (0.0, 0.5, 0.7, 0.8, 0.85, 0.88, 0.9, 0.92, 0.94, 0.96)
+
+
+def accuracy(texts: list[str], truth: list[str]) -> float:
+    return float(np.mean([normalize_text(t) == g for t, g in zip(texts, truth, strict=True)]))
+
+
+def tune_margin(pipeline: OcrPipeline, folder: Path, synth_count: int, seed: int) -> tuple[list[tuple[float, float]], float]:
+    """(margin, accuracy) rows and the accuracy without a lexicon, on the held-out crops."""
+    images, labels = read_word_folder(folder)
+    _, _, (_, val_idx) = holdout_splits(synth_count, len(labels), seed)
+    recognizer = pipeline.recognizer
+    probs = [recognizer.probabilities(images[i], full_quad(images[i])[None], {}) for i in val_idx]
+    truth = [labels[i] for i in val_idx]
+    lexicon, recognizer.lexicon = recognizer.lexicon, None
+    baseline = accuracy([recognizer.decode(p)[0][0] for p in probs], truth)
+    recognizer.lexicon = lexicon
+    rows = []
+    for margin in MARGINS:
+        recognizer.configure(pipeline.config.replace_items({"recognizer.lexicon_margin": margin}))
+        rows.append((margin, accuracy([recognizer.decode(p)[0][0] for p in probs], truth)))
+    return rows, baseline
+
+
+def tune_confidence(pipeline: OcrPipeline, folder: Path) -> list[tuple[float, dict, dict]]:
+    """(threshold, detection P/R/F, end-to-end P/R/F) rows over the scenes of ``folder``."""
+    partial = partial_scenes(folder)
+    cached = []
+    for image_path, gt_path in tqdm(scene_files(folder), desc="scenes", unit="img"):
+        words = pipeline.run(read_image(image_path)).words
+        cached.append((words, *load_gt(gt_path), image_path.name in partial or image_path.stem in partial))
+    rows = []
+    for threshold in CONFIDENCES:
+        detection, end_to_end = Counts(), Counts()
+        for words, gt_quads, gt_texts, is_partial in cached:
+            kept = [w for w in words if w.confidence >= threshold]
+            score = score_scene([w.points for w in kept], [w.text for w in kept], gt_quads, gt_texts, partial=is_partial)
+            detection.add(score.detection)
+            end_to_end.add(score.end_to_end)
+        rows.append((threshold, detection.prf(), end_to_end.prf()))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--real-words", type=Path, required=True, help="the real words folder given to CRNN training")
+    parser.add_argument("--real-scenes", type=Path, required=True, help="real scenes (NAME.jpg + NAME.gt.json)")
+    parser.add_argument("--synth-count", type=int, default=120000, help="synthetic crops CRNN training read (fixes the split)")
+    parser.add_argument("--seed", type=int, default=1, help="CRNN training's --seed")
+    parser.add_argument("--out", type=Path, help="folder for tune_recognizer.md and tune_recognizer.png")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+
+    pipeline = OcrPipeline(OcrConfig({"edgetpu": "off"}))
+    margins, baseline = tune_margin(pipeline, args.real_words, args.synth_count, args.seed)
+    margin = max(margins, key=lambda r: (round(r[1], 6), -r[0]))[0]
+    pipeline.update(pipeline.config.replace_items({"recognizer.lexicon_margin": margin, "recognizer.min_text_confidence": 0.0}))
+    confidences = tune_confidence(pipeline, args.real_scenes)
+    threshold = max(confidences, key=lambda r: (r[2]["f1"], -r[0]))[0]
+
+    lines = ["Defaults of the bundled float16 models, chosen on real training data "
+             f"(`python scripts/tune_recognizer.py --real-words {args.real_words} --real-scenes {args.real_scenes}`).", "",
+             "recognizer.lexicon_margin: word accuracy on the held-out real training crops "
+             f"(lexicon of {len(pipeline.recognizer.lexicon or ())} words):", "",
+             "| margin | accuracy |", "|---|---|", f"| no lexicon | {baseline:.3f} |"]
+    lines += [f"| {m:g} | {a:.3f} |" for m, a in margins]
+    lines += ["", f"Best: **{margin:g}**.", "",
+              f"recognizer.min_text_confidence (with margin {margin:g}): F1 on the real training scenes of {args.real_scenes}:", "",
+              "| min text confidence | det P | det R | det F1 | e2e P | e2e R | e2e F1 |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {t:g} | {d['precision']:.3f} | {d['recall']:.3f} | {d['f1']:.3f} | {e['precision']:.3f} | {e['recall']:.3f} | "
+              f"{e['f1']:.3f} |" for t, d, e in confidences]
+    lines += ["", f"Best end-to-end F1: **{threshold:g}**."]
+    print("\n".join(lines))
+    if args.out:
+        write_report(args.out, lines, margins, baseline, confidences)
+
+
+def write_report(out: Path, lines: list[str], margins, baseline: float, confidences) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "tune_recognizer.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    left.plot([m for m, _ in margins], [a for _, a in margins], marker="o", label="with the lexicon")
+    left.axhline(baseline, color="grey", linestyle="--", label="no lexicon")
+    left.set(xlabel="recognizer.lexicon_margin (nats)", ylabel="word accuracy", title="Held-out real word crops")
+    left.legend()
+    thresholds = [t for t, _, _ in confidences]
+    for key, style in (("f1", "-"), ("precision", ":"), ("recall", "--")):
+        right.plot(thresholds, [e[key] for _, _, e in confidences], style, marker="o", label=f"end-to-end {key}")
+    right.plot(thresholds, [d["f1"] for _, d, _ in confidences], "-", marker="s", label="detection F1")
+    right.set(xlabel="recognizer.min_text_confidence", title="Real training scenes")
+    right.legend(fontsize=8)
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out / "tune_recognizer.png", dpi=100)
+
+
+if __name__ == "__main__":
+    main()
