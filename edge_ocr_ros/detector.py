@@ -12,8 +12,9 @@ from .config import OcrConfig
 from .crop import quad_sizes
 from .errors import ModelError
 from .nms import locality_merge, rotated_nms
-from .rbox import decode_rbox
+from .rbox import STRIDE, decode_rbox
 from .runtime import InterpreterFactory
+from .score_extent import extend_to_score_extent
 from .tensor_io import TensorSpec, dequantize, inputs_of, outputs_of, quantize_into
 
 
@@ -133,9 +134,12 @@ class EastDetector:
         if len(quads) == 0:
             return Detections(np.zeros((0, 4, 2), np.float32), np.zeros(0, np.float32))
         _, components = cv2.connectedComponents((score > threshold).astype(np.uint8), connectivity=8)
-        quads, scores, support = locality_merge(quads, scores, components.ravel()[cells])
+        pixel_components = components.ravel()[cells]
+        quads, scores, support, quad_components = locality_merge(quads, scores, pixel_components)
         keep = rotated_nms(quads, support, cfg["detector.nms_threshold"])
-        quads, scores = quads[keep], scores[keep]
+        pixels = np.stack([cells % score.shape[1], cells // score.shape[1]], axis=1).astype(np.float32) * STRIDE
+        quads = extend_to_score_extent(quads[keep], quad_components[keep], pixels, pixel_components)
+        scores = scores[keep]
         src_w, src_h = source_size
         quads = quads * np.array([src_w / self.size[0], src_h / self.size[1]], np.float32)
         centre = quads.mean(axis=1, keepdims=True)

@@ -22,20 +22,22 @@ def polygon_iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(inter / union) if union > 0 else 0.0
 
 
-def locality_merge(quads: np.ndarray, scores: np.ndarray, components: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def locality_merge(quads: np.ndarray, scores: np.ndarray,
+                   components: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Score-weighted average of the candidates that predict the same box.
 
-    Returns merged quads (M x 4 x 2), their mean scores and their summed scores (support).
+    Returns merged quads (M x 4 x 2), their mean scores, their summed scores (support) and the
+    score-map component each came from.
     """
     if len(quads) == 0:
-        return quads, scores, scores
+        return quads, scores, scores, components
     centres = quads.mean(axis=1)
     heights = np.linalg.norm(quads[:, 3] - quads[:, 0], axis=1)
     counts = np.bincount(components)
     comp_height = np.bincount(components, weights=heights) / np.maximum(counts, 1)
     cell = np.maximum(0.5 * comp_height[components], 2.0)
     keys = np.stack([components, np.floor(centres[:, 0] / cell), np.floor(centres[:, 1] / cell)], axis=1)
-    _, group = np.unique(keys, axis=0, return_inverse=True)
+    unique_keys, group = np.unique(keys, axis=0, return_inverse=True)
     group = group.ravel()
     n = int(group.max()) + 1
     weight_sum = np.bincount(group, weights=scores, minlength=n)
@@ -43,7 +45,7 @@ def locality_merge(quads: np.ndarray, scores: np.ndarray, components: np.ndarray
     merged = np.stack([np.bincount(group, weights=flat[:, k], minlength=n) for k in range(8)], axis=1)
     merged = (merged / weight_sum[:, None]).reshape(n, 4, 2).astype(np.float32)
     mean_score = (weight_sum / np.bincount(group, minlength=n)).astype(np.float32)
-    return merged, mean_score, weight_sum.astype(np.float32)
+    return merged, mean_score, weight_sum.astype(np.float32), unique_keys[:, 0].astype(np.int64)
 
 
 def rotated_nms(quads: np.ndarray, ranking: np.ndarray, iou_threshold: float) -> np.ndarray:

@@ -89,8 +89,9 @@ def test_locality_merge_averages_by_score():
     a = square(10, 10, 8)
     quads = np.stack([a, a + 1.0, square(60, 10, 8)])
     scores = np.array([0.9, 0.3, 0.8], np.float32)
-    merged, mean, support = locality_merge(quads, scores, np.array([1, 1, 2]))
+    merged, mean, support, component = locality_merge(quads, scores, np.array([1, 1, 2]))
     order = np.argsort(merged[:, 0, 0])
     np.testing.assert_allclose(merged[order[0]], (0.9 * a + 0.3 * (a + 1)) / 1.2, atol=1e-4)
     np.testing.assert_allclose(mean[order], [0.6, 0.8], atol=1e-6)
     np.testing.assert_allclose(support[order], [1.2, 0.8], atol=1e-6)
+    assert component[order].tolist() == [1, 2]

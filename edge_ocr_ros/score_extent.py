@@ -1,0 +1,63 @@
+"""Word ends from the score map: EAST's geometry underestimates the far end of a long word.
+
+Every text pixel predicts its distances to all four box edges, but its receptive field is short:
+pixels far from a long word's end place that end too close (the PLATFORM of a sample sign came
+out as "LATFORM"). The score map has no such limit: its text region is the word shrunk by
+``SHRINK`` x height at each end (how the detector is trained). So a box's ends are moved outwards
+to the extent of its own component's text pixels in its band, plus that shrink, when text pixels
+lie beyond them; never inwards, and never into another box.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SHRINK = 0.3  # edge_ocr_train.east_targets.SHRINK: the score region's inset at each end, x height
+GAP = 0.2  # a gap in the text pixels longer than this (x height) separates words (insets alone make 0.6)
+
+
+def _frame(quad: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Unit vectors along (u) and across (v) a quad, its width and height."""
+    top, side = quad[1] - quad[0], quad[3] - quad[0]
+    width, height = float(np.linalg.norm(top)), float(np.linalg.norm(side))
+    return top / max(width, 1e-6), side / max(height, 1e-6), width, height
+
+
+def _run_extent(along: np.ndarray, width: float, gap: float) -> tuple[float, float]:
+    """First and last position of the sorted positions ``along`` that are joined to the box's span
+    [0, width] without a gap longer than ``gap``."""
+    breaks = np.flatnonzero(np.diff(along) > gap)
+    starts = along[np.r_[0, breaks + 1]]
+    ends = along[np.r_[breaks, len(along) - 1]]
+    touching = (ends >= 0) & (starts <= width)
+    if not touching.any():
+        return 0.0, width
+    return float(starts[touching].min()), float(ends[touching].max())
+
+
+def extend_to_score_extent(quads: np.ndarray, quad_components: np.ndarray, pixels: np.ndarray,
+                           pixel_components: np.ndarray) -> np.ndarray:
+    """``quads`` (K x 4 x 2, clockwise from top-left) with ends moved out to their component's text
+    pixels (``pixels``: N x 2 positions, ``pixel_components``: N ids)."""
+    out = quads.copy()
+    order = np.argsort(pixel_components, kind="stable")
+    sorted_ids = pixel_components[order]
+    for k, (quad, comp) in enumerate(zip(quads, quad_components, strict=True)):
+        lo, hi = np.searchsorted(sorted_ids, [comp, comp + 1])
+        pts = pixels[order[lo:hi]]
+        u, v, width, height = _frame(quad)
+        along, across = (pts - quad[0]) @ u, (pts - quad[0]) @ v
+        mine = (across >= 0) & (across <= height)
+        for j in np.flatnonzero(quad_components == comp):  # pixels inside another box are its own
+            if j != k:
+                uj, vj, wj, hj = _frame(quads[j])
+                a, b = (pts - quads[j, 0]) @ uj, (pts - quads[j, 0]) @ vj
+                mine &= ~((a >= 0) & (a <= wj) & (b >= 0) & (b <= hj))
+        if not mine.any():
+            continue
+        first, last = _run_extent(np.sort(along[mine]), width, GAP * height)
+        left = first - SHRINK * height if first < 0 else 0.0  # text pixels beyond the box's end
+        right = last + SHRINK * height - width if last > width else 0.0
+        out[k, [0, 3]] += left * u
+        out[k, [1, 2]] += right * u
+    return out
