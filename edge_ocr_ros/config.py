@@ -40,7 +40,9 @@ class Setting:
 
 
 MEAN_RGB = [123.68, 116.779, 103.939]
-LEXICON_MARGIN = 3.0  # chosen on the CRNN's held-out real training crops (scripts/tune_lexicon.py)
+# decoding defaults of the bundled models, chosen on real training data by scripts/tune_recognizer.py
+LEXICON_MARGIN = 6.0
+MIN_TEXT_CONFIDENCE = 0.94
 SCHEMA: dict[str, Setting] = {
     "edgetpu": Setting("auto", "Edge TPU use: auto (TPU when present and an *_edgetpu.tflite model exists), on, off",
                        choices=("auto", "on", "off")),
@@ -81,8 +83,8 @@ SCHEMA: dict[str, Setting] = {
                                          "the decoded text and still replace it (0: only an equally likely word)",
                                          0.0, 100.0, reload=False),
     "recognizer.beam_width": Setting(1, "CTC beam width; 1 is greedy best-path decoding", 1, 64, reload=False),
-    "recognizer.min_text_confidence": Setting(0.0, "words whose text confidence is below this are dropped",
-                                              0.0, 1.0, reload=False),
+    "recognizer.min_text_confidence": Setting(MIN_TEXT_CONFIDENCE, "words whose text confidence is below this are "
+                                              "dropped (mostly non-text boxes); 0 keeps every box", 0.0, 1.0, reload=False),
 }
 
 
