@@ -36,8 +36,12 @@ def locality_merge(quads: np.ndarray, scores: np.ndarray,
     counts = np.bincount(components)
     comp_height = np.bincount(components, weights=heights) / np.maximum(counts, 1)
     cell = np.maximum(0.5 * comp_height[components], 2.0)
-    keys = np.stack([components, np.floor(centres[:, 0] / cell), np.floor(centres[:, 1] / cell)], axis=1)
-    unique_keys, group = np.unique(keys, axis=0, return_inverse=True)
+    # one int64 key per (component, cell column, cell row): a 1-D unique is far faster than a row-wise one
+    offset = 1 << 20
+    cx = np.clip(np.floor(centres[:, 0] / cell), 1 - offset, offset - 1).astype(np.int64) + offset
+    cy = np.clip(np.floor(centres[:, 1] / cell), 1 - offset, offset - 1).astype(np.int64) + offset
+    keys = (components.astype(np.int64) << 42) | (cx << 21) | cy
+    unique_keys, group = np.unique(keys, return_inverse=True)
     group = group.ravel()
     n = int(group.max()) + 1
     weight_sum = np.bincount(group, weights=scores, minlength=n)
@@ -45,7 +49,7 @@ def locality_merge(quads: np.ndarray, scores: np.ndarray,
     merged = np.stack([np.bincount(group, weights=flat[:, k], minlength=n) for k in range(8)], axis=1)
     merged = (merged / weight_sum[:, None]).reshape(n, 4, 2).astype(np.float32)
     mean_score = (weight_sum / np.bincount(group, minlength=n)).astype(np.float32)
-    return merged, mean_score, weight_sum.astype(np.float32), unique_keys[:, 0].astype(np.int64)
+    return merged, mean_score, weight_sum.astype(np.float32), unique_keys >> 42
 
 
 def rotated_nms(quads: np.ndarray, ranking: np.ndarray, iou_threshold: float) -> np.ndarray:

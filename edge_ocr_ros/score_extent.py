@@ -16,11 +16,11 @@ SHRINK = 0.3  # edge_ocr_train.east_targets.SHRINK: the score region's inset at 
 GAP = 0.2  # a gap in the text pixels longer than this (x height) separates words (insets alone make 0.6)
 
 
-def _frame(quad: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Unit vectors along (u) and across (v) a quad, its width and height."""
-    top, side = quad[1] - quad[0], quad[3] - quad[0]
-    width, height = float(np.linalg.norm(top)), float(np.linalg.norm(side))
-    return top / max(width, 1e-6), side / max(height, 1e-6), width, height
+def _frames(quads: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Unit vectors along (u) and across (v) each quad, and its width and height."""
+    top, side = quads[:, 1] - quads[:, 0], quads[:, 3] - quads[:, 0]
+    width, height = np.linalg.norm(top, axis=1), np.linalg.norm(side, axis=1)
+    return top / np.maximum(width, 1e-6)[:, None], side / np.maximum(height, 1e-6)[:, None], width, height
 
 
 def _run_extent(along: np.ndarray, width: float, gap: float) -> tuple[float, float]:
@@ -42,22 +42,24 @@ def extend_to_score_extent(quads: np.ndarray, quad_components: np.ndarray, pixel
     out = quads.copy()
     order = np.argsort(pixel_components, kind="stable")
     sorted_ids = pixel_components[order]
-    for k, (quad, comp) in enumerate(zip(quads, quad_components, strict=True)):
+    u, v, widths, heights = _frames(quads)
+    for k, comp in enumerate(quad_components):
         lo, hi = np.searchsorted(sorted_ids, [comp, comp + 1])
-        pts = pixels[order[lo:hi]]
-        u, v, width, height = _frame(quad)
-        along, across = (pts - quad[0]) @ u, (pts - quad[0]) @ v
-        mine = (across >= 0) & (across <= height)
+        pts = pixels[order[lo:hi]] - quads[k, 0]
+        along, across = pts @ u[k], pts @ v[k]
+        mine = (across >= 0) & (across <= heights[k])
+        if not mine.any() or (along[mine].min() >= 0 and along[mine].max() <= widths[k]):
+            continue  # no text pixel beyond the box's ends: the common case
         for j in np.flatnonzero(quad_components == comp):  # pixels inside another box are its own
             if j != k:
-                uj, vj, wj, hj = _frame(quads[j])
-                a, b = (pts - quads[j, 0]) @ uj, (pts - quads[j, 0]) @ vj
-                mine &= ~((a >= 0) & (a <= wj) & (b >= 0) & (b <= hj))
+                rel = pts + quads[k, 0] - quads[j, 0]
+                a, b = rel @ u[j], rel @ v[j]
+                mine &= ~((a >= 0) & (a <= widths[j]) & (b >= 0) & (b <= heights[j]))
         if not mine.any():
             continue
-        first, last = _run_extent(np.sort(along[mine]), width, GAP * height)
-        left = first - SHRINK * height if first < 0 else 0.0  # text pixels beyond the box's end
-        right = last + SHRINK * height - width if last > width else 0.0
-        out[k, [0, 3]] += left * u
-        out[k, [1, 2]] += right * u
+        first, last = _run_extent(np.sort(along[mine]), widths[k], GAP * heights[k])
+        left = first - SHRINK * heights[k] if first < 0 else 0.0  # text pixels beyond the box's end
+        right = last + SHRINK * heights[k] - widths[k] if last > widths[k] else 0.0
+        out[k, [0, 3]] += left * u[k]
+        out[k, [1, 2]] += right * u[k]
     return out

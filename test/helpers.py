@@ -27,6 +27,7 @@ def fixture_config(east: str = "east_known_box.tflite", crnn: str = "crnn_stripe
               "recognizer.charset": str(FIXTURES / "charset_ab.txt"), "detector.width": 64, "detector.height": 64,
               "detector.padding": 0.0, "detector.min_size": 0.0, "detector.score_threshold": 0.9, "edgetpu": "off",
               "detector.keep_aspect": False,  # the known box is computed for a stretch to 64 x 64
-              "recognizer.min_text_confidence": 0.0}  # the fixture CRNN's confidences are not calibrated
+              "recognizer.min_text_confidence": 0.0,  # the fixture CRNN's confidences are not calibrated
+              "recognizer.lexicon": ""}  # nor are its words English
     values.update(extra)
     return OcrConfig(values)

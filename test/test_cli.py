@@ -11,7 +11,8 @@ from helpers import FIXTURES, KNOWN_BOX, KNOWN_TEXT, REPO, known_image
 
 MODEL_FLAGS = ["--east", str(FIXTURES / "east_known_box.tflite"), "--ocr", str(FIXTURES / "crnn_stripes.tflite"),
                "--charset", str(FIXTURES / "charset_ab.txt"), "--width", "64", "--height", "64", "--thr", "0.9",
-               "--padding", "0", "--edgetpu", "off", "--min-confidence", "0"]  # fixture confidences are not calibrated
+               "--padding", "0", "--min-confidence", "0", "--no-lexicon",  # fixture models: see helpers.fixture_config
+               "--edgetpu", "off"]  # last: some tests replace it
 
 
 def edge_ocr(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
