@@ -346,8 +346,9 @@ def test_a_burst_does_not_queue(graph):
     answered = time.monotonic()
     time.sleep(0.5)
     stamps = [r.header.stamp.sec for r in g.results]
+    # stale frames were dropped, by the depth-1 subscription or by the node's slot (counted), never queued
     assert len(stamps) < 100 and stamps == sorted(stamps)
-    assert g.ocr.stats.total_dropped > 0 and g.ocr.stats.total_dropped + len(stamps) <= 100
+    assert g.ocr.stats.total_dropped + len(stamps) <= 100
     per_frame = (answered - t0) / max(len(stamps), 1)
     assert answered - sent < 5 * per_frame + 2.0  # no backlog: the last answer follows the last frame closely
     assert g.latest_diagnostics()["dropped_frames_total"] == str(g.ocr.stats.total_dropped)
