@@ -277,6 +277,9 @@ def test_runtime_parameter_changes(graph):
     assert not rejected.successful and "1.5" in rejected.reason and ("out of range" in rejected.reason or "between" in rejected.reason)
     assert not set_param("detector.width", 128).successful  # read-only: needs a model reload
     assert not set_param("recognizer.beam_width", 0).successful
+    assert not set_param("recognizer.lexicon_margin", -1.0).successful
+    assert not set_param("recognizer.lexicon", "other.txt").successful  # read-only: loaded at configure
+    assert set_param("recognizer.lexicon_margin", 2.5).successful
     # valid changes take effect on the next frame, all of them: nothing is confident enough now
     assert set_param("recognizer.min_text_confidence", 0.99).successful
     assert set_param("detector.padding", 0.05).successful
@@ -290,6 +293,7 @@ def test_runtime_parameter_changes(graph):
     assert wait_for(lambda: any(r.header.stamp.sec == 6 for r in g.results))
     assert [d.text for d in g.results[-1].detections] == [KNOWN_TEXT]
     assert g.ocr.pipeline.config["detector.padding"] == 0.05 and g.ocr.pipeline.config["detector.score_threshold"] == 0.95
+    assert g.ocr.pipeline.config["recognizer.lexicon_margin"] == 2.5
 
 
 def test_lifecycle_transitions(graph):
