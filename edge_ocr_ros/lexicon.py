@@ -48,8 +48,9 @@ class Lexicon:
     def __init__(self, words: Iterable[str], charset: Charset) -> None:
         self.charset = charset
         alphabet = set(charset.tokens[1:-1])
-        fold = str.lower if charset.case_insensitive and any(t.islower() for t in alphabet) else \
-            str.upper if charset.case_insensitive else str
+        fold = str  # a one-case alphabet reads words in that case ("Exit" -> "exit")
+        if charset.case_insensitive:
+            fold = str.lower if any(t.islower() for t in alphabet) else str.upper
         known: set[str] = set()
         for word in words:
             word = fold(word.strip().replace("'", ""))

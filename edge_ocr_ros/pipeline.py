@@ -118,8 +118,10 @@ class OcrPipeline:
         size = "x".join(map(str, self.detector.max_size))
         if self.detector.dynamic_size and self.config["detector.keep_aspect"]:
             size = f"up to {size}, keeping aspect"
+        lexicon = self.recognizer.lexicon
+        words = f"lexicon of {len(lexicon)} words" if lexicon is not None else "no lexicon"
         return (f"detector {d.model_path.name} ({size}) on {d.name.upper()} [{d.reason}], "
-                f"recognizer {r.model_path.name} on {r.name.upper()} [{r.reason}]")
+                f"recognizer {r.model_path.name} on {r.name.upper()} [{r.reason}], {words}")
 
     def update(self, config: OcrConfig) -> None:
         """Apply settings that need no model reload; raises ConfigError for those that do."""
