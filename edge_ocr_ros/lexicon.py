@@ -91,17 +91,18 @@ class Lexicon:
         differ little enough (a cheap superset: an insertion or deletion changes them by 1, a
         substitution by 2) are checked by edit distance. Returns padded labels (n x L) and lengths."""
         m, edits = len(labels), max_edits(len(labels))
-        query = self._bag(np.array([labels], np.int16))[0]
-        found = []
+        query = np.bincount(labels, minlength=self.charset.num_classes).astype(np.int8)
+        blocks = []  # candidate words of one length each, copied into the padded array block by block
         for n in range(max(1, m - edits), m + edits + 1):
             if n in self._codes:
                 close = np.abs(self._bags[n] - query).sum(axis=1) <= 2 * edits - abs(n - m)
-                found.extend(self._codes[n][close])
-        width = max((len(f) for f in found), default=0)
-        out = np.zeros((len(found), width), np.int64)
-        lengths = np.array([len(f) for f in found], np.int64)
-        for row, codes in zip(out, found, strict=True):
-            row[: len(codes)] = codes
+                blocks.append(self._codes[n][close])
+        out = np.zeros((sum(len(b) for b in blocks), m + edits), np.int64)
+        lengths = np.concatenate([np.full(len(b), b.shape[1], np.int64) for b in blocks]) if blocks else np.zeros(0, np.int64)
+        row = 0
+        for block in blocks:
+            out[row : row + len(block), : block.shape[1]] = block
+            row += len(block)
         keep = edit_distances(out, lengths, labels) <= edits
         return out[keep], lengths[keep]
 
