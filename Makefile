@@ -14,8 +14,9 @@ DATA := data
 REAL ?=
 REAL_WORDS := $(if $(REAL),--real $(REAL)/words,)
 REAL_SCENES := $(if $(REAL),--real $(REAL)/scenes,)
+WORKERS ?= 2
 
-.PHONY: setup build test demo lint models bench bench-node peers bench-peers clean
+.PHONY: setup build test demo lint models crnn-signs bench bench-int8 bench-node peers bench-peers clean
 
 setup: $(STAMP)  ## .venv with every pinned dependency and .venv/bin/edge-ocr (idempotent)
 
@@ -53,8 +54,20 @@ models: setup
 	    --calib-words $(DATA)/words_synth --calib-scenes $(DATA)/scenes_synth --out models
 	$(PY) -m edge_ocr_train.make_lexicon --out models/lexicon.txt.gz
 
+# The cased alphabet with sign punctuation (the accuracy issue): synthetic words with case and punctuation,
+# then the shipped CRNN's weights carried over to the larger alphabet and trained on. Resumable: run it again.
+crnn-signs: setup
+	test -f $(DATA)/words_cased/labels.txt || nice -n 19 $(PY) -m edge_ocr_train.synth_words --out $(DATA)/words_cased \
+	    --count 120000 --seed 3 --workers $(WORKERS)
+	nice -n 19 $(PY) -m edge_ocr_train.train_crnn --charset signs --transfer-from models/crnn.weights.h5 \
+	    --synth $(DATA)/words_cased $(REAL_WORDS) --steps 20000 --lr 1e-3 --threads $(WORKERS) --resume \
+	    --work-dir $(DATA)/train_crnn_signs --weights-out $(DATA)/crnn_signs.weights.h5 $(if $(REAL),--select-best,)
+
 bench: setup  ## engine stage timings against the seed's approach, same run (docs/bench_engine.md)
 	$(PY) scripts/bench_engine.py --images samples/signs --out docs
+
+bench-int8: setup  ## float16 against the int8 pipelines on the CPU, same run (docs/bench_precision.md)
+	$(PY) scripts/bench_precision.py --images $(if $(wildcard ../shared/devset/scenes),../shared/devset/scenes,samples/signs) --out docs
 
 bench-node: build  ## the real ocr_node driven at 5/15/30 Hz with 640x480 and 1280x720 images (docs/bench_node.md)
 	$(ROS_ENV) bash -c '$(SOURCE_INSTALL) && $(PY) scripts/bench_node.py --out docs'

@@ -31,6 +31,7 @@ from .draw import draw_words
 from .errors import ConfigError, EdgeOcrError, InputImageError
 from .model_inspection import inspect_model
 from .pipeline import OcrPipeline, OcrResult
+from .runtime import probe_edgetpu
 from .sources import image_files, open_camera, open_video, read_image, video_frames
 
 LOG = logging.getLogger("edge_ocr_ros")
@@ -46,8 +47,15 @@ class Parser(argparse.ArgumentParser):
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("models and settings (override --config)")
     g.add_argument("--config", type=Path, help="YAML settings: engine schema, ROS params file or the seed's mjsynth.yml")
-    g.add_argument("--east", type=Path, help="EAST detector .tflite (an *_edgetpu.tflite file sets the Edge TPU model)")
-    g.add_argument("--ocr", type=Path, help="CRNN recognizer .tflite (an *_edgetpu.tflite file sets the Edge TPU model)")
+    g.add_argument("--east", type=Path, nargs="+", metavar="MODEL",
+                   help="EAST detector .tflite: the float model, or with --int8 one or more static int8 models "
+                        "(an *_edgetpu.tflite file implies its int8 original beside it)")
+    g.add_argument("--ocr", type=Path, help="CRNN recognizer .tflite: the float model, or with --int8 the int8 one")
+    g.add_argument("--int8", action="store_true",
+                   help="run the int8 models (the Edge TPU's models and processing) on the CPU: faster, a little "
+                        "less accurate; with a TPU they run there anyway")
+    g.add_argument("--tiles", help="static (int8) detector: auto, off or COLSxROWS (see docs/parameters.md)")
+    g.add_argument("--tile-overlap", type=float, help="share of a tile overlapping its neighbour (0..0.5)")
     g.add_argument("--charset", type=Path, help="recognizer alphabet (CRNN.tf2 table.txt format)")
     g.add_argument("--edgetpu", nargs="?", const="on", choices=("auto", "on", "off"),
                    help="Edge TPU use; the bare flag means 'on' (fails if no TPU). Default: auto")
@@ -75,21 +83,37 @@ def config_from_args(args: argparse.Namespace) -> OcrConfig:
                        ("padding", "detector.padding"), ("width", "detector.width"), ("height", "detector.height"),
                        ("beam_width", "recognizer.beam_width"), ("min_confidence", "recognizer.min_text_confidence"),
                        ("threads", "num_threads"), ("lexicon_margin", "recognizer.lexicon_margin"),
-                       ("edgetpu", "edgetpu"), ("edgetpu_device", "edgetpu_device")):
+                       ("edgetpu", "edgetpu"), ("edgetpu_device", "edgetpu_device"), ("tiles", "detector.tiles"),
+                       ("tile_overlap", "detector.tile_overlap")):
         if getattr(args, flag) is not None:
             overrides[name] = getattr(args, flag)
-    for flag, stage in (("east", "detector"), ("ocr", "recognizer")):
-        path = getattr(args, flag)
-        if path is not None:
-            key = "edgetpu_model" if path.name.endswith("_edgetpu.tflite") else "model"
-            overrides[f"{stage}.{key}"] = str(path.resolve())
+    if args.int8:
+        overrides["precision"] = "int8"
     if args.charset is not None:
         overrides["recognizer.charset"] = str(args.charset.resolve())
     if args.lexicon is not None or args.no_lexicon:
         overrides["recognizer.lexicon"] = "" if args.no_lexicon else str(args.lexicon.resolve())
-    if args.config is not None:
-        return OcrConfig.from_yaml(args.config, overrides)
-    return OcrConfig(overrides)
+    config = OcrConfig.from_yaml(args.config, overrides) if args.config is not None else OcrConfig(overrides)
+    return config.replace_items(model_overrides(args, config["precision"]))
+
+
+def model_overrides(args: argparse.Namespace, precision: str) -> dict[str, Any]:
+    """--east and --ocr as settings: float models, or int8 ones with --int8 (or precision int8 in the
+    config) or when a compiled *_edgetpu.tflite file is named (its int8 original is expected beside it)."""
+    overrides: dict[str, Any] = {}
+    if args.east:
+        paths = [str(p.resolve()).replace("_edgetpu.tflite", ".tflite") for p in args.east]
+        if precision == "int8" or any(p.name.endswith("_edgetpu.tflite") for p in args.east):
+            overrides["detector.int8_models"] = paths
+        elif len(paths) > 1:
+            raise ConfigError("--east takes one float model, or several int8 ones with --int8")
+        else:
+            overrides["detector.model"] = paths[0]
+    if args.ocr:
+        path = str(args.ocr.resolve()).replace("_edgetpu.tflite", ".tflite")
+        int8 = precision == "int8" or args.ocr.name.endswith("_edgetpu.tflite")
+        overrides["recognizer.int8_model" if int8 else "recognizer.model"] = path
+    return overrides
 
 
 def frames(args: argparse.Namespace, failures: list[str]) -> tuple[Iterator[tuple[str, np.ndarray]], int | None]:
@@ -157,7 +181,9 @@ def run_eval(args: argparse.Namespace) -> int:
     if is_words_folder(args.gt):
         report = evaluate_words(pipeline, args.gt, progress=not args.quiet)
     else:
-        report = evaluate_scenes(pipeline, args.gt, progress=not args.quiet)
+        report = evaluate_scenes(pipeline, args.gt, progress=not args.quiet, pattern=args.glob)
+        if not report["images"]:
+            raise ConfigError(f"no labelled scene in {args.gt} matches --glob {args.glob!r}")
     if not args.per_image:
         report.pop("per_image")
     if args.json:
@@ -173,6 +199,13 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def run_inspect(args: argparse.Namespace) -> int:
+    if args.delegate is not None:
+        line, ok = probe_edgetpu(args.delegate)
+        print(line)
+        if not args.models:
+            return 0 if ok else 1
+    if not args.models:
+        raise ConfigError("give one or more .tflite models, or --delegate")
     reports = [inspect_model(m) for m in args.models]
     if args.json:
         print(json.dumps([r.as_dict() for r in reports], indent=1))
@@ -207,12 +240,19 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     evaluate.add_argument("--gt", type=Path, required=True, metavar="DIR", help="labelled folder")
     evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
     evaluate.add_argument("--per-image", action="store_true", help="include a per-image breakdown")
+    evaluate.add_argument("--glob", default="*", metavar="PATTERN",
+                          help="scenes only: score the images whose file name matches, e.g. 'ic15_*' (default: all)")
     add_engine_options(evaluate)
 
     inspect = Parser(prog="edge-ocr inspect", formatter_class=fmt,
                      description="Report a .tflite model's ops (against Coral's supported-ops list), tensor shapes, "
-                                 "quantization and parameter size against the Edge TPU's 8 MB cache.")
-    inspect.add_argument("models", nargs="+", type=Path, metavar="MODEL")
+                                 "quantization, parameter size against the Edge TPU's 8 MB memory, and its compile "
+                                 "risks (activation sizes, RESIZE_BILINEAR sizes, USB bytes per frame) against the "
+                                 "guidelines of docs/edgetpu.md. --delegate checks, in one line, that this machine's "
+                                 "TFLite runtime and Edge TPU runtime work together (exit 1 if not).")
+    inspect.add_argument("models", nargs="*", type=Path, metavar="MODEL")
+    inspect.add_argument("--delegate", nargs="?", const="", metavar="DEVICE",
+                         help="open the Edge TPU (optionally usb:0, pci:0, ...) and say through which runtime")
     inspect.add_argument("--json", action="store_true")
     return {"run": main, "eval": evaluate, "inspect": inspect}
 

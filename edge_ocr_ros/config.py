@@ -9,6 +9,7 @@ Relative model paths are looked up in the folder of the YAML file, then in the b
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,14 +49,25 @@ SCHEMA: dict[str, Setting] = {
                        choices=("auto", "on", "off")),
     "edgetpu_device": Setting("", "Edge TPU to open, e.g. usb:0 or pci:0; empty for the first one"),
     "num_threads": Setting(2, "CPU threads per TFLite interpreter", 1, 64),
-    "detector.model": Setting("east_fp16.tflite", "EAST model for the CPU (.tflite)"),
-    "detector.edgetpu_model": Setting("east_int8_edgetpu.tflite", "EAST model compiled for the Edge TPU"),
+    "precision": Setting("float16", "models on the CPU: float16, or int8 (the Edge TPU's own models and processing, "
+                                    "run on the CPU: faster, e.g. for a Raspberry Pi without a Coral)",
+                         choices=("float16", "int8")),
+    "detector.model": Setting("east_fp16.tflite", "float EAST model for the CPU (.tflite, any input size)"),
+    "detector.int8_models": Setting(["east_int8_960x544.tflite", "east_int8_640x480.tflite"],
+                                    "int8 EAST models of static input sizes; each frame uses the one whose aspect ratio "
+                                    "is closest to its own. On the Edge TPU their compiled twins NAME_edgetpu.tflite run"),
     "detector.width": Setting(960, "detector input width for dynamic-size models (multiple of 32)", 32, 4096,
                               multiple_of=32),
     "detector.height": Setting(544, "detector input height for dynamic-size models (multiple of 32)", 32, 4096,
                                multiple_of=32),
     "detector.keep_aspect": Setting(True, "dynamic-size models: fit the image inside width x height keeping its aspect "
                                           "ratio, never upscaling (false: stretch to exactly width x height)"),
+    "detector.tiles": Setting("auto", "static (int8) models: off (one letterboxed pass), COLSxROWS (that grid of "
+                                      "overlapping tiles of the model's size), or auto (tiles only when the model is "
+                                      "smaller than the image fitted inside width x height)", reload=False),
+    "detector.tile_overlap": Setting(0.25, "share of a tile's width and height that it has in common with its "
+                                           "neighbour (words cut by a tile edge are taken from the neighbour)",
+                                     0.0, 0.5, reload=False),
     "detector.score_threshold": Setting(0.7, "minimum EAST score of a text pixel (the seed's --thr)", 0.0, 1.0,
                                         reload=False),
     "detector.nms_threshold": Setting(0.2, "IoU above which overlapping boxes are suppressed (the seed's --nms)",
@@ -69,8 +81,9 @@ SCHEMA: dict[str, Setting] = {
     "detector.mean": Setting(MEAN_RGB, "per-channel mean subtracted from the detector input, in RGB order"),
     "detector.std": Setting([1.0, 1.0, 1.0], "per-channel divisor of the detector input, in RGB order"),
     "detector.channel_order": Setting("bgr", "channel order the detector model expects", choices=("bgr", "rgb")),
-    "recognizer.model": Setting("crnn_fp16.tflite", "CRNN model for the CPU (.tflite)"),
-    "recognizer.edgetpu_model": Setting("crnn_int8_edgetpu.tflite", "CRNN model compiled for the Edge TPU"),
+    "recognizer.model": Setting("crnn_fp16.tflite", "float CRNN model for the CPU (.tflite)"),
+    "recognizer.int8_model": Setting("crnn_int8.tflite", "int8 CRNN model; on the Edge TPU its compiled twin "
+                                                         "NAME_edgetpu.tflite runs"),
     "recognizer.charset": Setting("charset.txt", "alphabet file, CRNN.tf2 table.txt format (<UNK> first, <BLK> last)"),
     "recognizer.grayscale": Setting(True, "feed the recognizer grayscale crops (else colour, in channel_order)"),
     "recognizer.channel_order": Setting("bgr", "channel order of colour recognizer input", choices=("bgr", "rgb")),
@@ -89,7 +102,12 @@ SCHEMA: dict[str, Setting] = {
 
 
 def _type_name(value: Any) -> str:
-    return "list of numbers" if isinstance(value, list) else type(value).__name__
+    if isinstance(value, list):
+        return "non-empty list of file names" if isinstance(value[0], str) else "list of numbers"
+    return type(value).__name__
+
+
+TILES_PATTERN = re.compile(r"^(auto|off|([1-9])x([1-9]))$")
 
 
 def validate_value(name: str, value: Any) -> Any:
@@ -114,6 +132,10 @@ def validate_value(name: str, value: Any) -> Any:
             value = float(value)
             if not math.isfinite(value):
                 raise ValueError
+        elif isinstance(default, list) and isinstance(default[0], str):
+            if isinstance(value, str) or not all(isinstance(v, str) and v for v in value) or not value:
+                raise TypeError
+            value = list(value)
         elif isinstance(default, list):
             value = [float(v) for v in value]
             if len(value) != len(default):
@@ -123,8 +145,10 @@ def validate_value(name: str, value: Any) -> Any:
                 raise TypeError
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{name} must be a {_type_name(default)}"
-                          + (f" of {len(default)} values" if isinstance(default, list) else "")
+                          + (f" of {len(default)} values" if isinstance(default, list) and not isinstance(default[0], str) else "")
                           + f", not {value!r}") from exc
+    if name == "detector.tiles" and not TILES_PATTERN.match(value):
+        raise ConfigError(f"{name} must be auto, off or COLSxROWS with 1-9 of each (e.g. 2x2), not {value!r}")
     if spec.choices and value not in spec.choices:
         raise ConfigError(f"{name} must be one of {', '.join(spec.choices)}, not {value!r}")
     if (spec.minimum is not None and value < spec.minimum) or (spec.maximum is not None and value > spec.maximum):
@@ -184,7 +208,14 @@ class OcrConfig:
 
     def path(self, name: str) -> Path:
         """A model or charset setting as a path: absolute, beside the YAML file, or in the bundled models/."""
-        value = Path(self[name]).expanduser()
+        return self._resolve(self[name])
+
+    def paths(self, name: str) -> list[Path]:
+        """A list-of-files setting as paths, each resolved like ``path``."""
+        return [self._resolve(v) for v in self[name]]
+
+    def _resolve(self, text: str) -> Path:
+        value = Path(text).expanduser()
         if value.is_absolute():
             return value
         if self.base_dir is not None and (self.base_dir / value).exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fnmatch import fnmatch
 from pathlib import Path
 
 from tqdm import tqdm
@@ -15,10 +16,11 @@ def is_words_folder(folder: Path) -> bool:
     return (folder / "labels.tsv").is_file()
 
 
-def evaluate_scenes(pipeline: OcrPipeline, folder: Path, progress: bool = True) -> dict:
-    """Detection and end-to-end P/R/F over NAME.jpg + NAME.gt.json, with a per-image breakdown."""
+def evaluate_scenes(pipeline: OcrPipeline, folder: Path, progress: bool = True, pattern: str = "*") -> dict:
+    """Detection and end-to-end P/R/F over NAME.jpg + NAME.gt.json (those whose file name matches
+    ``pattern``, e.g. ``ic15_*``), with a per-image breakdown."""
     partial = partial_scenes(folder)
-    images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES
+    images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and fnmatch(p.name, pattern)
                     and p.with_name(p.stem + ".gt.json").is_file())
     detection, end_to_end, per_image = Counts(), Counts(), []
     for path in tqdm(images, desc="eval", unit="img", disable=not progress):

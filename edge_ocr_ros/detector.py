@@ -1,4 +1,5 @@
-"""EAST text detector: preprocessing into the model's input tensor, inference, decode and suppression."""
+"""EAST text detector: preprocessing into the model's input tensor (letterboxed or tiled for static
+models), inference, decode and suppression."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ import numpy as np
 
 from .config import OcrConfig
 from .crop import quad_sizes
+from .detector_views import ViewPlan, closest_aspect, plan_views, touches_inner_edge
 from .errors import ModelError
 from .nms import locality_merge, rotated_nms
 from .rbox import STRIDE, decode_rbox
 from .runtime import InterpreterFactory
 from .score_extent import extend_to_score_extent
 from .tensor_io import TensorSpec, dequantize, inputs_of, outputs_of, quantize_into
+
+EDGE_MARGIN = 2 * STRIDE  # a box this close to a tile's inner edge may be cut by it
 
 
 @dataclass
@@ -51,68 +55,34 @@ class EastOutputs:
         raise ModelError(f"EAST model needs a 5-channel geometry output (or 4 distances + 2 angle channels); outputs are {shapes}")
 
 
-class EastDetector:
-    """Runs one EAST model; interpreter and input buffers are created once and reused for every frame."""
+class EastModel:
+    """One EAST model file: its interpreter (one per input size for a dynamic model), the reused input
+    buffers and the output layout."""
 
-    def __init__(self, factory: InterpreterFactory, config: OcrConfig) -> None:
+    def __init__(self, factory: InterpreterFactory) -> None:
         spec = inputs_of(factory.base)[0]
         if len(spec.shape) != 4 or spec.shape[-1] != 3:
             raise ModelError(f"EAST model input must be 1 x H x W x 3, not {list(spec.shape)}")
-        dynamic = spec.shape[1] < 0 or spec.shape[2] < 0
-        height, width = (config["detector.height"], config["detector.width"]) if dynamic else spec.shape[1:3]
         self.factory = factory
-        self.dynamic_size = dynamic
-        self.max_size = (int(width), int(height))
-        self._use_size(self.max_size)
-        self.outputs = EastOutputs.find(outputs_of(self.interpreter))
-        self.configure(config)
+        self.dynamic = spec.shape[1] < 0 or spec.shape[2] < 0
+        self.outputs = EastOutputs.find(outputs_of(factory.base))
+        self.size = (0, 0)
+        if not self.dynamic:
+            self.use_size((int(spec.shape[2]), int(spec.shape[1])))
 
-    def _use_size(self, size: tuple[int, int]) -> None:
+    @property
+    def name(self) -> str:
+        return self.factory.model_path.name
+
+    def use_size(self, size: tuple[int, int]) -> None:
         """Switch to the interpreter and buffers of an input size (each created once, then reused)."""
+        if size == self.size:
+            return
         width, height = size
         self.size = size
         self.interpreter = self.factory.for_input_shape((1, height, width, 3))
         self.input = TensorSpec.from_details({**self.interpreter.get_input_details()[0], "shape_signature": None})
-        self._resized = np.empty((height, width, 3), np.uint8)
-        self._scratch = np.empty((height, width, 3), np.float32) if self.input.quantized else None
-
-    def input_size(self, width: int, height: int) -> tuple[int, int]:
-        """The detector input for a width x height image: the configured size, or with keep_aspect the
-        image scaled to fit inside it (never up), rounded to multiples of 32."""
-        if not self.dynamic_size or not self.config["detector.keep_aspect"]:
-            return self.max_size
-        scale = min(self.max_size[0] / width, self.max_size[1] / height, 1.0)
-        return (int(np.clip(round(width * scale / 32) * 32, 32, self.max_size[0])),
-                int(np.clip(round(height * scale / 32) * 32, 32, self.max_size[1])))
-
-    def configure(self, config: OcrConfig) -> None:
-        """Apply the settings that need no reload (thresholds, padding, limits, normalisation, sizing)."""
-        self.config = config
-        rgb = config["detector.channel_order"] == "rgb"
-        order = slice(None) if rgb else slice(None, None, -1)  # settings are given in RGB order
-        self._rgb = rgb
-        self._mean = np.array(config["detector.mean"], np.float32)[order]
-        self._inv_std = 1.0 / np.array(config["detector.std"], np.float32)[order]
-        self._scale_needed = bool(np.any(self._inv_std != 1.0))
-
-    def preprocess(self, image: np.ndarray) -> None:
-        """Resize into the reused buffer, then normalise straight into the input tensor (quantizing if need be)."""
-        size = self.input_size(image.shape[1], image.shape[0])
-        if size != self.size:
-            self._use_size(size)
-        cv2.resize(image, self.size, dst=self._resized, interpolation=cv2.INTER_AREA if size[0] < image.shape[1] else cv2.INTER_LINEAR)
-        if self._rgb:
-            cv2.cvtColor(self._resized, cv2.COLOR_BGR2RGB, dst=self._resized)
-        view = self.interpreter.tensor(self.input.index)()
-        if self.input.quantized:
-            np.subtract(self._resized, self._mean, out=self._scratch)
-            self._scratch *= self._inv_std
-            quantize_into(self._scratch, self.input, view[0])
-        else:  # float input: no intermediate copy
-            np.subtract(self._resized, self._mean, out=view[0], casting="unsafe")
-            if self._scale_needed:
-                view[0] *= self._inv_std
-        del view  # the interpreter refuses to run while a view of its buffers is alive
+        self.buffer = np.empty((height, width, 3), np.uint8)  # the resized frame (or tile), then padding
 
     def infer(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Invoke and return score (H x W), distances (H x W x 4) and angle in radians (H x W)."""
@@ -125,23 +95,168 @@ class EastDetector:
         cos_sin = dequantize(read(self.outputs.angle.index)[0], self.outputs.angle)
         return score, geometry, np.arctan2(cos_sin[..., 1], cos_sin[..., 0])
 
-    def postprocess(self, score: np.ndarray, distances: np.ndarray, angle: np.ndarray,
-                    source_size: tuple[int, int]) -> Detections:
-        """Threshold, merge, suppress, map to source pixels, pad, clip and filter."""
-        cfg = self.config
-        threshold = cfg["detector.score_threshold"]
+
+class EastDetector:
+    """Runs EAST: one dynamic-size (float) model, or static-size (int8, Edge TPU) models of which each
+    frame uses the one closest to its aspect ratio, letterboxed or tiled (``detector_views``).
+    Interpreters and input buffers are created once and reused for every frame."""
+
+    def __init__(self, factories: list[InterpreterFactory], config: OcrConfig) -> None:
+        self.models = [EastModel(f) for f in factories]
+        dynamic = [m.dynamic for m in self.models]
+        if any(dynamic) and len(self.models) > 1:
+            raise ModelError("give one dynamic-size EAST model, or any number of static-size ones, not a mix")
+        self.dynamic_size = dynamic[0]
+        self.max_size = (int(config["detector.width"]), int(config["detector.height"]))
+        self.model = self.models[0]
+        if self.dynamic_size:
+            self.model.use_size(self.max_size)
+        self.plan: ViewPlan | None = None
+        self.configure(config)
+
+    @property
+    def interpreter(self):
+        return self.model.interpreter
+
+    @property
+    def input(self) -> TensorSpec:
+        return self.model.input
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.model.size
+
+    def input_size(self, width: int, height: int) -> tuple[int, int]:
+        """The dynamic model's input for a width x height image: the configured size, or with keep_aspect
+        the image scaled to fit inside it (never up), rounded to multiples of 32. A static model's own size."""
+        if not self.dynamic_size:
+            return self.models[closest_aspect([m.size for m in self.models], width, height)].size
+        if not self.config["detector.keep_aspect"]:
+            return self.max_size
+        scale = min(self.max_size[0] / width, self.max_size[1] / height, 1.0)
+        return (int(np.clip(round(width * scale / 32) * 32, 32, self.max_size[0])),
+                int(np.clip(round(height * scale / 32) * 32, 32, self.max_size[1])))
+
+    def describe(self) -> str:
+        """The input sizes, for the start-up line."""
+        if self.dynamic_size:
+            size = "x".join(map(str, self.max_size))
+            return f"up to {size}, keeping aspect" if self.config["detector.keep_aspect"] else size
+        sizes = ", ".join("x".join(map(str, m.size)) for m in self.models)
+        return f"{sizes}, letterboxed, tiles {self.config['detector.tiles']}"
+
+    def configure(self, config: OcrConfig) -> None:
+        """Apply the settings that need no reload (thresholds, padding, limits, tiling, normalisation)."""
+        self.config = config
+        rgb = config["detector.channel_order"] == "rgb"
+        order = slice(None) if rgb else slice(None, None, -1)  # settings are given in RGB order
+        self._rgb = rgb
+        self._mean = np.array(config["detector.mean"], np.float32)[order]
+        self._inv_std = 1.0 / np.array(config["detector.std"], np.float32)[order]
+        self._scale_needed = bool(np.any(self._inv_std != 1.0))
+        self._pad = np.clip(np.rint(self._mean), 0, 255).astype(np.uint8)  # the mean colour, in the model's order
+        self._tables: dict[int, np.ndarray] = {}  # quantizing lookup tables, per static model
+
+    def _plan(self, width: int, height: int) -> ViewPlan:
+        """Choose the model for this frame and the views it gets (one for a dynamic model)."""
+        if self.dynamic_size:
+            size = self.input_size(width, height)
+            self.model.use_size(size)
+            return ViewPlan(1.0, size, size, ((0, 0),))
+        self.model = self.models[closest_aspect([m.size for m in self.models], width, height)]
+        return plan_views((width, height), self.model.size, self.max_size, self.config["detector.tiles"],
+                          self.config["detector.tile_overlap"])
+
+    def preprocess(self, image: np.ndarray) -> ViewPlan:
+        """Plan the views of ``image`` and load the first into the input tensor; returns the plan."""
+        plan = self._plan(image.shape[1], image.shape[0])
+        if self.dynamic_size:  # stretched (or fitted) to a multiple of 32 on each axis
+            self._working = None
+            self._resize_into(image, self.model.buffer)
+            self._load(self.model.buffer.shape[1], self.model.buffer.shape[0])
+        elif not plan.tiled:  # letterbox: straight into the buffer's top-left
+            self._working = None
+            w, h = plan.working
+            self._resize_into(image, self.model.buffer[:h, :w])
+            self._load(w, h)
+        else:
+            self._working = image if plan.scale == 1.0 else cv2.resize(image, plan.working, interpolation=cv2.INTER_AREA)
+            self.load_view(plan, plan.origins[0])
+        self.plan = plan
+        return plan
+
+    def load_view(self, plan: ViewPlan, origin: tuple[int, int]) -> None:
+        """Copy one tile of the working image into the input buffer and tensor."""
+        x0, y0 = origin
+        tile = self._working[y0 : y0 + plan.tile[1], x0 : x0 + plan.tile[0]]
+        self.model.buffer[: tile.shape[0], : tile.shape[1]] = tile
+        self._load(tile.shape[1], tile.shape[0])
+
+    def _resize_into(self, image: np.ndarray, dst: np.ndarray) -> None:
+        size = (dst.shape[1], dst.shape[0])
+        shrink = size[0] < image.shape[1]
+        if size == (image.shape[1], image.shape[0]):
+            dst[...] = image
+        else:
+            out = cv2.resize(image, size, dst=dst, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+            if out is not dst and not np.shares_memory(out, dst):  # OpenCV could not write into the view
+                dst[...] = out
+
+    def _load(self, width: int, height: int) -> None:
+        """Normalise the buffer (whose top-left ``width`` x ``height`` holds the picture, the rest is
+        filled here with the mean colour) straight into the input tensor, quantizing if need be."""
+        model = self.model
+        buf = model.buffer
+        if self._rgb:  # the whole (contiguous) buffer: the padding is written after, in the model's order
+            cv2.cvtColor(buf, cv2.COLOR_BGR2RGB, dst=buf)
+        if height < buf.shape[0]:
+            buf[height:] = self._pad
+        if width < buf.shape[1]:
+            buf[:height, width:] = self._pad
+        view = model.interpreter.tensor(model.input.index)()
+        if model.input.quantized:  # one table lookup per pixel: normalise and quantize in a single pass
+            cv2.LUT(buf, self._quantizing_table(model), dst=view[0])
+        else:  # float input: no intermediate copy
+            np.subtract(buf, self._mean, out=view[0], casting="unsafe")
+            if self._scale_needed:
+                view[0] *= self._inv_std
+        del view  # the interpreter refuses to run while a view of its buffers is alive
+
+    def _quantizing_table(self, model: EastModel) -> np.ndarray:
+        """The model's quantized input value of every 8-bit pixel value, per channel (1 x 256 x 3): the
+        normalisation is affine and its input has 256 levels, so a table replaces float arithmetic."""
+        key = id(model)
+        if key not in self._tables:
+            levels = np.repeat(np.arange(256, dtype=np.float32)[:, None], 3, axis=1)
+            values = (levels - self._mean) * self._inv_std
+            table = np.empty((256, 3), model.input.dtype)
+            quantize_into(values, model.input, table)
+            self._tables[key] = table[None]
+        return self._tables[key]
+
+    def infer(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.model.infer()
+
+    def boxes(self, score: np.ndarray, distances: np.ndarray, angle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Threshold, merge, suppress and extend: quads (in model-input pixels) and their scores."""
+        threshold = self.config["detector.score_threshold"]
         quads, scores, cells = decode_rbox(score, distances, angle, threshold)
         if len(quads) == 0:
-            return Detections(np.zeros((0, 4, 2), np.float32), np.zeros(0, np.float32))
+            return np.zeros((0, 4, 2), np.float32), np.zeros(0, np.float32)
         _, components = cv2.connectedComponents((score > threshold).astype(np.uint8), connectivity=8)
         pixel_components = components.ravel()[cells]
         quads, scores, support, quad_components = locality_merge(quads, scores, pixel_components)
-        keep = rotated_nms(quads, support, cfg["detector.nms_threshold"])
+        keep = rotated_nms(quads, support, self.config["detector.nms_threshold"])
         pixels = np.stack([cells % score.shape[1], cells // score.shape[1]], axis=1).astype(np.float32) * STRIDE
         quads = extend_to_score_extent(quads[keep], quad_components[keep], pixels, pixel_components)
-        scores = scores[keep]
+        return quads, scores[keep]
+
+    def to_source(self, quads: np.ndarray, scores: np.ndarray, source_size: tuple[int, int]) -> Detections:
+        """Map quads from working to source pixels, pad, clip and filter."""
+        cfg = self.config
         src_w, src_h = source_size
-        quads = quads * np.array([src_w / self.size[0], src_h / self.size[1]], np.float32)
+        working = self.plan.working
+        quads = quads * np.array([src_w / working[0], src_h / working[1]], np.float32)
         centre = quads.mean(axis=1, keepdims=True)
         quads = centre + (quads - centre) * (1.0 + 2.0 * cfg["detector.padding"])
         np.clip(quads[..., 0], 0, src_w - 1, out=quads[..., 0])
@@ -151,13 +266,41 @@ class EastDetector:
         top = np.argsort(-scores, kind="stable")[: cfg["detector.max_detections"]]
         return Detections(quads[top], scores[top])
 
+    def postprocess(self, score: np.ndarray, distances: np.ndarray, angle: np.ndarray,
+                    source_size: tuple[int, int]) -> Detections:
+        """The boxes of a single view, in source pixels."""
+        return self.to_source(*self.boxes(score, distances, angle), source_size)
+
     def detect(self, image: np.ndarray, timings: dict[str, float]) -> Detections:
         t0 = time.perf_counter()
-        self.preprocess(image)
+        plan = self.preprocess(image)
         t1 = time.perf_counter()
-        maps = self.infer()
-        t2 = time.perf_counter()
-        detections = self.postprocess(*maps, (image.shape[1], image.shape[0]))
-        t3 = time.perf_counter()
-        timings.update(preprocess=(t1 - t0) * 1e3, detect=(t2 - t1) * 1e3, decode_nms=(t3 - t2) * 1e3)
+        if not plan.tiled:
+            maps = self.infer()
+            t2 = time.perf_counter()
+            detections = self.postprocess(*maps, (image.shape[1], image.shape[0]))
+            t3 = time.perf_counter()
+            timings.update(preprocess=(t1 - t0) * 1e3, detect=(t2 - t1) * 1e3, decode_nms=(t3 - t2) * 1e3)
+            return detections
+        preprocess, detect, decode = t1 - t0, 0.0, 0.0
+        all_quads, all_scores = [], []
+        for i, origin in enumerate(plan.origins):
+            t0 = time.perf_counter()
+            if i:
+                self.load_view(plan, origin)
+            t1 = time.perf_counter()
+            maps = self.infer()
+            t2 = time.perf_counter()
+            quads, scores = self.boxes(*maps)
+            whole = ~touches_inner_edge(quads, plan, origin, EDGE_MARGIN)
+            all_quads.append(quads[whole] + np.array(origin, np.float32))
+            all_scores.append(scores[whole])
+            t3 = time.perf_counter()
+            preprocess, detect, decode = preprocess + (t1 - t0), detect + (t2 - t1), decode + (t3 - t2)
+        t0 = time.perf_counter()
+        quads, scores = np.concatenate(all_quads), np.concatenate(all_scores)
+        keep = rotated_nms(quads, scores, self.config["detector.nms_threshold"])  # words whole in two tiles
+        detections = self.to_source(quads[keep], scores[keep], (image.shape[1], image.shape[0]))
+        decode += time.perf_counter() - t0
+        timings.update(preprocess=preprocess * 1e3, detect=detect * 1e3, decode_nms=decode * 1e3)
         return detections

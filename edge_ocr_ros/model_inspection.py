@@ -1,8 +1,11 @@
 """``edge-ocr inspect``: what the Edge TPU compiler will think of a .tflite model, without the compiler.
 
 Reports every op and whether it is on Coral's published list of supported operations, the tensor
-shapes (the Edge TPU needs static shapes), their quantization, and the parameter size against the
-Edge TPU's 8 MB on-chip cache.
+shapes (the Edge TPU needs static shapes), their quantization, the parameter size against the Edge
+TPU's 8 MB on-chip memory, and the compile risks of size: the largest activation tensor, a peak
+estimate of the activations alive at once, the sizes of RESIZE_BILINEAR ops and the USB bytes per
+frame, each against the guideline in ``GUIDELINES`` (sources in docs/edgetpu.md). The compiler is
+x86-only and not on PyPI, so these are warnings to act on, not its verdict.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelError
-from .runtime import _litert_module
+from .runtime import litert_module
 
 # Coral's "Supported operations" table (coral.ai/docs/edgetpu/models-intro, Edge TPU compiler 16),
 # as TFLite builtin op names. QUANTIZE/DEQUANTIZE at the graph edges are handled by the runtime.
@@ -28,6 +31,22 @@ EDGETPU_SUPPORTED_OPS = frozenset({
 })
 EDGETPU_CACHE_BYTES = 8 * 1024 * 1024
 EDGETPU_CUSTOM_OP = "edgetpu-custom-op"
+MIB = 1024 * 1024
+# Size guidelines (docs/edgetpu.md gives the source of each): beyond them the compiler may leave ops on
+# the CPU, split the model into several subgraphs, stream parameters from the host, or fail.
+GUIDELINES = {
+    # Coral: 8 MB of on-chip SRAM caches the parameters of the (co-compiled) models; the rest is streamed.
+    "parameter_bytes": 8 * MIB,
+    # Parameters and the activations alive at once share that memory ("Compilation failed due to large
+    # activation tensors in model" in google-coral/edgetpu#508, #512).
+    "peak_activation_bytes": 8 * MIB,
+    # RESIZE_BILINEAR "may not be mapped depending on input/output size" (Coral's op table): a 128x128
+    # output mapped, a 512x512 one did not (google-coral/edgetpu#31). Larger outputs are a risk.
+    "resize_output_pixels": 128 * 128,
+    # USB 2.0 moves about 35 MB/s in practice: 1.2 MB in and out per frame is one 30 Hz frame time.
+    "usb_bytes_per_frame": int(1.2 * 1e6),
+}
+USB_BYTES_PER_S = {"USB 2.0": 35e6, "USB 3.0": 300e6}  # practical rates, for the report's time estimate
 
 
 @dataclass
@@ -41,17 +60,47 @@ class Inspection:
     quantized_io: bool
     parameter_bytes: int
     compiled: bool  # already compiled for the Edge TPU
+    largest_activation: tuple[str, list[int], int]  # name, shape, bytes
+    peak_activation_bytes: int
+    resizes: list[tuple[list[int], list[int]]]  # RESIZE_BILINEAR (input shape, output shape)
+    usb_bytes_per_frame: int
 
     @property
     def fits_cache(self) -> bool:
         return self.parameter_bytes <= EDGETPU_CACHE_BYTES
+
+    def warnings(self) -> list[str]:
+        """One line per guideline this model exceeds (see GUIDELINES), saying what to do."""
+        out = []
+        if self.parameter_bytes > GUIDELINES["parameter_bytes"]:
+            out.append(f"parameters {self.parameter_bytes / MIB:.2f} MiB exceed the 8 MiB on-chip memory: the rest is "
+                       "streamed over USB every frame (slower); use a smaller model")
+        if self.peak_activation_bytes + self.parameter_bytes > GUIDELINES["peak_activation_bytes"]:
+            out.append(f"activations alive at once (~{self.peak_activation_bytes / MIB:.2f} MiB) plus parameters exceed "
+                       "8 MiB: the compiler may fail or split the model; export a smaller input size or use tiling "
+                       "(detector.tiles)")
+        big = [o for _, o in self.resizes if _pixels(o) > GUIDELINES["resize_output_pixels"]]
+        if big:
+            out.append(f"{len(big)} RESIZE_BILINEAR op(s) output more than 128x128 (largest {_hw(max(big, key=_pixels))}): "
+                       "the compiler may leave them, and all that follows, on the CPU; if edgetpu_compiler reports more "
+                       "than one subgraph, export a smaller input size and use tiling (detector.tiles)")
+        if self.usb_bytes_per_frame > GUIDELINES["usb_bytes_per_frame"]:
+            out.append(f"{self.usb_bytes_per_frame / 1e6:.2f} MB cross USB per frame "
+                       f"({1e3 * self.usb_bytes_per_frame / USB_BYTES_PER_S['USB 2.0']:.0f} ms on USB 2.0): plug the "
+                       "accelerator into a USB 3 port (blue, on a Pi 4)")
+        return out
 
     def as_dict(self) -> dict:
         return {"model": str(self.path), "file_bytes": self.file_bytes, "ops": dict(self.ops),
                 "unsupported_ops": self.unsupported, "tensors": self.tensors, "static_shapes": not self.dynamic,
                 "integer_io": self.quantized_io, "parameter_bytes": self.parameter_bytes,
                 "edgetpu_cache_bytes": EDGETPU_CACHE_BYTES, "fits_edgetpu_cache": self.fits_cache,
-                "edgetpu_compiled": self.compiled}
+                "edgetpu_compiled": self.compiled,
+                "largest_activation": {"name": self.largest_activation[0], "shape": self.largest_activation[1],
+                                       "bytes": self.largest_activation[2]},
+                "peak_activation_bytes": self.peak_activation_bytes,
+                "resize_bilinear": [{"input": i, "output": o} for i, o in self.resizes],
+                "usb_bytes_per_frame": self.usb_bytes_per_frame, "guidelines": GUIDELINES, "warnings": self.warnings()}
 
     def report(self) -> str:
         lines = [f"{self.path} ({self.file_bytes / 1e6:.2f} MB)"]
@@ -67,6 +116,16 @@ class Inspection:
             lines.append(f"    {t['kind']:<6} {t['name']:<36} {t['shape']} {t['dtype']} {quant}")
         share = 100 * self.parameter_bytes / EDGETPU_CACHE_BYTES
         lines.append(f"  parameters: {self.parameter_bytes / 1e6:.2f} MB = {share:.0f}% of the 8 MB Edge TPU cache")
+        name, shape, size = self.largest_activation
+        lines.append(f"  largest activation: {size / MIB:.2f} MiB {shape} ({name})")
+        lines.append(f"  peak live activations (estimate): {self.peak_activation_bytes / MIB:.2f} MiB; with the "
+                     f"parameters {(self.peak_activation_bytes + self.parameter_bytes) / MIB:.2f} MiB of the 8 MiB guideline")
+        for i, o in self.resizes:
+            lines.append(f"  RESIZE_BILINEAR {_hw(i)} -> {_hw(o)} x{o[-1]} "
+                         f"({'over' if _pixels(o) > GUIDELINES['resize_output_pixels'] else 'within'} the 128x128 guideline)")
+        times = ", ".join(f"{1e3 * self.usb_bytes_per_frame / rate:.1f} ms on {bus}" for bus, rate in USB_BYTES_PER_S.items())
+        lines.append(f"  USB per frame (input + outputs): {self.usb_bytes_per_frame / 1e6:.2f} MB ({times})")
+        lines += [f"  WARNING: {w}" for w in self.warnings()]
         verdict = []
         verdict.append("static shapes" if not self.dynamic else "DYNAMIC shapes (the Edge TPU needs static ones)")
         verdict.append("integer I/O" if self.quantized_io else "float I/O (not an int8 model)")
@@ -80,7 +139,7 @@ def inspect_model(path: str | Path) -> Inspection:
     if not path.is_file():
         raise ModelError(f"model {path} does not exist")
     try:
-        interpreter = _litert_module().Interpreter(model_path=str(path))
+        interpreter = litert_module().Interpreter(model_path=str(path))
         ops_details = interpreter._get_ops_details()
         ops = Counter(op["op_name"] for op in ops_details)
     except (ValueError, RuntimeError) as exc:
@@ -96,8 +155,49 @@ def inspect_model(path: str | Path) -> Inspection:
     unsupported = sorted(op for op in ops if op not in EDGETPU_SUPPORTED_OPS and op != EDGETPU_CUSTOM_OP)
     dynamic = any(s < 0 for t in io for s in t["shape"])
     quantized = all(t["dtype"] in ("uint8", "int8") for t in io)
+    largest, peak = _activations(interpreter, ops_details)
+    details = {d["index"]: d for d in interpreter.get_tensor_details()}
+    resizes = [([int(v) for v in details[op["inputs"][0]]["shape"]], [int(v) for v in details[op["outputs"][0]]["shape"]])
+               for op in ops_details if op["op_name"] == "RESIZE_BILINEAR"]
+    usb = sum(_nbytes(details[d["index"]]) for d in (*interpreter.get_input_details(), *interpreter.get_output_details()))
     return Inspection(path, path.stat().st_size, ops, unsupported, io, dynamic, quantized, params,
-                      EDGETPU_CUSTOM_OP in ops)
+                      EDGETPU_CUSTOM_OP in ops, largest, peak, resizes, usb)
+
+
+def _pixels(shape: list[int]) -> int:
+    return int(shape[-3] * shape[-2]) if len(shape) >= 3 else int(np.prod(shape[:-1]))
+
+
+def _hw(shape: list[int]) -> str:
+    return f"{shape[-2]}x{shape[-3]}" if len(shape) >= 3 else "x".join(map(str, shape))
+
+
+def _nbytes(detail: dict) -> int:
+    return int(np.prod(detail["shape"])) * np.dtype(detail["dtype"]).itemsize
+
+
+def _activations(interpreter, ops_details: list[dict]) -> tuple[tuple[str, list[int], int], int]:
+    """The largest activation tensor (name, shape, bytes) and the peak bytes of activations alive at
+    once when the ops run in order (a tensor lives from the op that writes it, or the start for an
+    input, to the last op that reads it, or the end for an output). An estimate: the compiler may fuse
+    ops and reuse memory differently."""
+    details = {d["index"]: d for d in interpreter.get_tensor_details()}
+    first: dict[int, int] = {d["index"]: 0 for d in interpreter.get_input_details()}
+    last: dict[int, int] = {d["index"]: len(ops_details) for d in interpreter.get_output_details()}
+    for step, op in enumerate(ops_details):
+        for i in op["outputs"]:
+            first.setdefault(int(i), step)
+        for i in op["inputs"]:
+            if int(i) in first:
+                last[int(i)] = max(last.get(int(i), step), step)
+    if not first:
+        return ("", [], 0), 0
+    sizes = {i: _nbytes(details[i]) for i in first}
+    live = np.zeros(len(ops_details) + 1, np.int64)
+    for i, start in first.items():
+        live[start : last.get(i, start) + 1] += sizes[i]
+    top = max(sizes, key=sizes.get)
+    return (details[top]["name"], [int(v) for v in details[top]["shape"]], sizes[top]), int(live.max())
 
 
 def _constant_indices(interpreter, ops_details: list[dict]) -> set[int]:

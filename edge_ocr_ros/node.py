@@ -324,7 +324,8 @@ class OcrNode(LifecycleNode):
             det, rec = self.pipeline.detector_accelerator, self.pipeline.recognizer_accelerator
             status.hardware_id = "edgetpu" if "edgetpu" in (det.name, rec.name) else "cpu"
             values.update(accelerator=f"detector: {det.name}, recognizer: {rec.name}",
-                          detector_model=str(det.model_path), recognizer_model=str(rec.model_path))
+                          detector_model=", ".join(str(p) for p in det.model_paths),
+                          recognizer_model=str(rec.model_paths[0]), precision=self.pipeline.config["precision"])
         if self.pipeline is None:
             status.level, status.message = DiagnosticStatus.ERROR, self.config_error or "not configured (models not loaded)"
         elif self._subscription is None:

@@ -18,7 +18,7 @@ from .detector import Detections, EastDetector
 from .errors import ConfigError, InputImageError, ModelError
 from .lexicon import Lexicon
 from .recognizer import CrnnRecognizer
-from .runtime import Accelerator, InterpreterFactory, choose_accelerator
+from .runtime import Accelerator, InterpreterFactory, choose_accelerators
 
 LOG = logging.getLogger(__name__)
 MAX_IMAGE_SIDE = 16384
@@ -83,16 +83,28 @@ class OcrPipeline:
     def __init__(self, config: OcrConfig, logger: logging.Logger | None = None) -> None:
         self.log = logger or LOG
         self.config = config
-        self.detector_accelerator = self._choose("detector")
-        self.recognizer_accelerator = self._choose("recognizer")
+        accelerators = self._choose()
+        self.detector_accelerator = accelerators["detector"]
+        self.recognizer_accelerator = accelerators["recognizer"]
         threads = config["num_threads"]
-        self.detector = EastDetector(InterpreterFactory(self.detector_accelerator.model_path, threads,
-                                                        self.detector_accelerator.delegate), config)
+        self.detector = EastDetector([InterpreterFactory(p, threads, self.detector_accelerator.edgetpu)
+                                      for p in self.detector_accelerator.model_paths], config)
+        self._warn_ignored_size()
         charset = Charset.load(config.path("recognizer.charset"))
         lexicon = self._lexicon(charset)
-        self.recognizer = CrnnRecognizer(InterpreterFactory(self.recognizer_accelerator.model_path, threads,
-                                                            self.recognizer_accelerator.delegate), charset, config, lexicon)
+        self.recognizer = CrnnRecognizer(InterpreterFactory(self.recognizer_accelerator.model_paths[0], threads,
+                                                            self.recognizer_accelerator.edgetpu), charset, config, lexicon)
         self.log.info("running %s", self.describe())
+
+    def _warn_ignored_size(self) -> None:
+        """detector.width/height size a dynamic model's input and the tiling of static ones; a static
+        model without tiles has its own size, so say so rather than ignore the setting silently."""
+        sizes = (self.config["detector.width"], self.config["detector.height"])
+        defaults = (SCHEMA["detector.width"].default, SCHEMA["detector.height"].default)
+        if not self.detector.dynamic_size and self.config["detector.tiles"] == "off" and sizes != defaults:
+            self.log.warning("detector.width/height (%dx%d) do not apply to the static-size model(s) %s with "
+                             "detector.tiles off: each frame is letterboxed into the model's own size",
+                             *sizes, ", ".join(m.name for m in self.detector.models))
 
     def _lexicon(self, charset: Charset) -> Lexicon | None:
         if not self.config["recognizer.lexicon"]:
@@ -104,24 +116,34 @@ class OcrPipeline:
             return None
         return lexicon
 
-    def _choose(self, stage: str) -> Accelerator:
-        cpu = self.config.path(f"{stage}.model")
-        if not cpu.is_file():
-            raise ModelError(f"{stage} model {cpu} does not exist; set {stage}.model")
-        accelerator = choose_accelerator(self.config["edgetpu"], cpu, self.config.path(f"{stage}.edgetpu_model"),
-                                         self.config["edgetpu_device"])
-        return accelerator
+    def _choose(self) -> dict[str, Accelerator]:
+        """The model files of each stage and where they run: the Edge TPU's compiled files, or on the
+        CPU the float16 or int8 files (``precision``)."""
+        cfg = self.config
+        int8 = {"detector": cfg.paths("detector.int8_models"), "recognizer": [cfg.path("recognizer.int8_model")]}
+        cpu = {"detector": [cfg.path("detector.model")], "recognizer": [cfg.path("recognizer.model")]}
+        setting = {"detector": "detector.model", "recognizer": "recognizer.model"}
+        if cfg["precision"] == "int8":
+            cpu = int8
+            setting = {"detector": "detector.int8_models", "recognizer": "recognizer.int8_model"}
+        accelerators = choose_accelerators(cfg["edgetpu"], {s: (cpu[s], int8[s]) for s in cpu}, cfg["edgetpu_device"])
+        for stage, acc in accelerators.items():
+            for path in acc.model_paths:
+                if not path.is_file():
+                    raise ModelError(f"{stage} model {path} does not exist; set {setting[stage]}")
+                if acc.name == "cpu" and path.name.endswith("_edgetpu.tflite"):
+                    raise ModelError(f"{stage} model {path} is compiled for the Edge TPU and cannot run on the CPU; "
+                                     f"give its int8 original (without _edgetpu)")
+        return accelerators
 
     def describe(self) -> str:
         """One line: which model runs on what, and why."""
         d, r = self.detector_accelerator, self.recognizer_accelerator
-        size = "x".join(map(str, self.detector.max_size))
-        if self.detector.dynamic_size and self.config["detector.keep_aspect"]:
-            size = f"up to {size}, keeping aspect"
         lexicon = self.recognizer.lexicon
         words = f"lexicon of {len(lexicon)} words" if lexicon is not None else "no lexicon"
-        return (f"detector {d.model_path.name} ({size}) on {d.name.upper()} [{d.reason}], "
-                f"recognizer {r.model_path.name} on {r.name.upper()} [{r.reason}], {words}")
+        return (f"detector {', '.join(p.name for p in d.model_paths)} ({self.detector.describe()}) on "
+                f"{d.name.upper()} [{d.reason}], recognizer {r.model_paths[0].name} on {r.name.upper()} [{r.reason}], "
+                f"{words}")
 
     def update(self, config: OcrConfig) -> None:
         """Apply settings that need no model reload; raises ConfigError for those that do."""

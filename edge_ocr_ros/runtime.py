@@ -2,7 +2,10 @@
 
 Interpreters come from ``ai_edge_litert``, else ``tflite_runtime``, else ``tensorflow.lite``; they are
 created when a model is loaded and reused for every frame. The Edge TPU delegate is loaded through
-real PyCoral when it is importable, else through ``load_delegate`` with the platform's libedgetpu.
+real PyCoral when it is importable (its interpreters then come from PyCoral's own ``tflite_runtime``:
+a delegate only works inside the runtime that made it), else through that runtime's ``load_delegate``
+with the platform's libedgetpu. One delegate is opened per device and shared by every model on it,
+as pycoral's ``make_interpreter(delegate=...)`` does, so co-compiled models share the TPU's cache.
 """
 
 from __future__ import annotations
@@ -10,11 +13,14 @@ from __future__ import annotations
 import ctypes
 import importlib
 import logging
+import os
 import platform
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from .errors import AcceleratorError, ModelError
@@ -22,50 +28,172 @@ from .errors import AcceleratorError, ModelError
 LOG = logging.getLogger(__name__)
 EDGETPU_LIBRARY = {"Linux": "libedgetpu.so.1", "Darwin": "libedgetpu.1.dylib", "Windows": "edgetpu.dll"}
 CPU_HINT = "set edgetpu to 'off' (or 'auto') to run the CPU models"
+RUNTIME_MODULES = ("ai_edge_litert.interpreter", "tflite_runtime.interpreter", "tensorflow.lite")
+RUNTIME_VARIABLE = "EDGE_OCR_TFLITE_RUNTIME"  # ai_edge_litert | tflite_runtime | tensorflow: use only that one
 
 
-def _litert_module() -> Any:
-    """The first TFLite runtime that imports: LiteRT, then tflite_runtime, then TensorFlow Lite."""
-    for name in ("ai_edge_litert.interpreter", "tflite_runtime.interpreter", "tensorflow.lite"):
+def litert_module() -> Any:
+    """The first TFLite runtime that imports: LiteRT, then tflite_runtime, then TensorFlow Lite; or only the
+    one named by $EDGE_OCR_TFLITE_RUNTIME (a libedgetpu built for one tflite_runtime needs that runtime)."""
+    chosen = os.environ.get(RUNTIME_VARIABLE, "").strip()
+    names = RUNTIME_MODULES
+    if chosen:
+        names = tuple(n for n in RUNTIME_MODULES if n.split(".")[0] == chosen)
+        if not names:
+            raise ModelError(f"{RUNTIME_VARIABLE}={chosen!r} is not one of "
+                             f"{', '.join(n.split('.')[0] for n in RUNTIME_MODULES)}")
+    for name in names:
         try:
             module = importlib.import_module(name)
         except ImportError:
             continue
         return module.python.interpreter if name == "tensorflow.lite" and hasattr(module, "python") else module
-    raise ModelError("no TFLite runtime found: pip install ai-edge-litert")
+    raise ModelError(f"no TFLite runtime found ({', '.join(names)}): pip install ai-edge-litert")
 
 
-def _load_edgetpu_delegate(device: str) -> Any:
-    """Load the Edge TPU delegate, or raise AcceleratorError when no TPU (or no libedgetpu) is present."""
-    options = {"device": device} if device else {}
+def runtime_name(module: Any) -> str:
+    """``ai_edge_litert 2.3.0``-style name of a runtime module, for logs and the delegate probe."""
+    root = getattr(module, "__name__", "?").split(".")[0]
     try:
-        from pycoral.utils import edgetpu as coral  # real PyCoral (Coral's apt/pip repositories)
+        from importlib.metadata import version
 
-        if hasattr(coral, "load_edgetpu_delegate"):
-            return coral.load_edgetpu_delegate(options)
+        dist = {"ai_edge_litert": "ai-edge-litert", "tflite_runtime": "tflite-runtime"}.get(root, root)
+        return f"{root} {version(dist)}"
+    except Exception:
+        return root
+
+
+@dataclass
+class EdgeTpu:
+    """An opened Edge TPU: its delegate and the runtime module whose interpreters may use it."""
+
+    device: str
+    delegate: Any
+    module: Any
+    via: str  # "pycoral" or "load_delegate"
+
+
+def _pycoral() -> ModuleType | None:
+    """Real PyCoral's edgetpu utilities with their tflite_runtime, or None (the PyPI 'pycoral' is not it)."""
+    try:
+        from pycoral.utils import edgetpu as coral
     except ImportError:
-        pass
-    library = EDGETPU_LIBRARY.get(platform.system(), "libedgetpu.so.1")
+        return None
+    if not hasattr(coral, "load_edgetpu_delegate"):
+        return None
+    try:
+        importlib.import_module("tflite_runtime.interpreter")
+    except ImportError:
+        return None
+    return coral
+
+
+def load_edgetpu(device: str) -> EdgeTpu:
+    """Open the Edge TPU ``device`` ("" = the first), or raise AcceleratorError with one sentence."""
+    options = {"device": device} if device else {}
     where = f" '{device}'" if device else ""
+    coral = _pycoral()
+    if coral is not None:
+        try:
+            delegate = coral.load_edgetpu_delegate(options)
+        except (ValueError, OSError, RuntimeError) as exc:  # PyCoral raises ValueError when no TPU is attached
+            raise AcceleratorError(f"no Edge TPU{where} could be opened through PyCoral ({exc}); {CPU_HINT}") from exc
+        return EdgeTpu(device, delegate, importlib.import_module("tflite_runtime.interpreter"), "pycoral")
+    library = EDGETPU_LIBRARY.get(platform.system(), "libedgetpu.so.1")
     try:
         ctypes.CDLL(library)  # checked first: LiteRT's Delegate raises again in __del__ when the library is missing
     except OSError as exc:
         raise AcceleratorError(f"no Edge TPU{where} can be used: the Edge TPU runtime {library} is not installed "
                                f"({exc}); {CPU_HINT}") from exc
+    module = litert_module()
     try:
-        return _litert_module().load_delegate(library, options)
+        delegate = module.load_delegate(library, options)
     except (ValueError, OSError, RuntimeError) as exc:
         raise AcceleratorError(f"no Edge TPU{where} could be opened ({library}: {exc}); {CPU_HINT}") from exc
+    return EdgeTpu(device, delegate, module, "load_delegate")
+
+
+def probe_edgetpu(device: str = "") -> tuple[str, bool]:
+    """One line on whether an Edge TPU opens here, through which runtime and libedgetpu; and True if it did."""
+    try:
+        tpu = load_edgetpu(device)
+    except (AcceleratorError, ModelError) as exc:
+        try:
+            runtime = runtime_name(litert_module())
+        except ModelError:
+            runtime = "no TFLite runtime"
+        return f"Edge TPU: NOT available with {runtime}: {str(exc).split('; ' + CPU_HINT)[0]}", False
+    return (f"Edge TPU: OK, device '{device or 'default'}' opened via {tpu.via} into {runtime_name(tpu.module)}; "
+            f"interpreters will be created by that runtime"), True
+
+
+_OPENED: dict[str, EdgeTpu] = {}
+_OPENED_LOCK = threading.Lock()
+
+
+def open_edgetpu(device: str) -> EdgeTpu:
+    """The one EdgeTpu of ``device`` in this process, opened on first use and shared by every model
+    (and every pipeline: two cameras' nodes in one process share the TPU rather than fight over it)."""
+    with _OPENED_LOCK:
+        if device not in _OPENED:
+            _OPENED[device] = load_edgetpu(device)
+        return _OPENED[device]
 
 
 @dataclass
 class Accelerator:
-    """The outcome of the ``edgetpu: auto | on | off`` setting: which file runs, and on what."""
+    """The outcome of ``edgetpu: auto | on | off`` for one stage: which files run, and on what."""
 
     name: str  # "edgetpu" or "cpu"
-    model_path: Path
-    delegate: Any = None
+    model_paths: list[Path]
+    edgetpu: EdgeTpu | None = None
     reason: str = ""
+
+
+def edgetpu_path(int8_model: Path) -> Path:
+    """The compiled twin of an int8 model, named as edgetpu_compiler writes it (NAME_edgetpu.tflite)."""
+    if int8_model.name.endswith("_edgetpu.tflite"):
+        return int8_model
+    return int8_model.with_name(int8_model.name.removesuffix(".tflite") + "_edgetpu.tflite")
+
+
+def choose_accelerators(mode: str, stages: dict[str, tuple[list[Path], list[Path]]], device: str = "",
+                        open_tpu: Callable[[str], EdgeTpu] = open_edgetpu) -> dict[str, Accelerator]:
+    """Apply ``edgetpu: auto | on | off`` to every stage: ``stages`` maps a stage to (CPU model files,
+    int8 model files). The TPU is opened once (see ``open_edgetpu``) and runs each stage whose compiled
+    files all exist; the other stages run their CPU files.
+
+    - off: the CPU files, the TPU is never opened.
+    - on: every stage on the TPU, or AcceleratorError with one sentence saying how to run on the CPU.
+    - auto: the TPU where it and the compiled files are present, else the CPU files, with the reason.
+    """
+    if mode not in ("auto", "on", "off"):
+        raise AcceleratorError(f"edgetpu must be auto, on or off, not {mode!r}")
+    if mode == "off":
+        return {s: Accelerator("cpu", cpu, reason="edgetpu: off") for s, (cpu, _) in stages.items()}
+    compiled = {s: [edgetpu_path(p) for p in int8] for s, (_, int8) in stages.items()}
+    missing = {s: [p for p in files if not p.is_file()] for s, files in compiled.items()}
+    if mode == "on" and any(missing.values()):
+        absent = ", ".join(str(p) for files in missing.values() for p in files)
+        raise AcceleratorError(f"edgetpu is 'on' but the Edge TPU model {absent} does not exist "
+                               f"(compile the int8 models with edgetpu_compiler); {CPU_HINT}")
+    tpu: EdgeTpu | None = None
+    reason = ""
+    if any(not m for m in missing.values()):
+        try:
+            tpu = open_tpu(device)
+        except AcceleratorError as exc:
+            if mode == "on":
+                raise
+            reason = str(exc).split(";")[0]
+    result = {}
+    for stage, (cpu, _) in stages.items():
+        if tpu is not None and not missing[stage]:
+            result[stage] = Accelerator("edgetpu", compiled[stage], tpu, f"Edge TPU {device or 'default'} via {tpu.via}")
+        else:
+            why = reason or f"no Edge TPU model ({', '.join(p.name for p in missing[stage])})"
+            result[stage] = Accelerator("cpu", cpu, reason=why)
+    return result
 
 
 @dataclass
@@ -78,7 +206,7 @@ class InterpreterFactory:
 
     model_path: Path
     num_threads: int
-    delegate: Any = None
+    edgetpu: EdgeTpu | None = None
     max_shapes: int = 8
     _by_shape: OrderedDict[tuple[int, ...], Any] = field(default_factory=OrderedDict, repr=False)
     _base: Any = field(default=None, repr=False)
@@ -87,8 +215,8 @@ class InterpreterFactory:
         self._base = self._create()
 
     def _create(self) -> Any:
-        module = _litert_module()
-        delegates = [self.delegate] if self.delegate is not None else None
+        module = self.edgetpu.module if self.edgetpu is not None else litert_module()
+        delegates = [self.edgetpu.delegate] if self.edgetpu is not None else None
         try:
             interpreter = module.Interpreter(model_path=str(self.model_path), num_threads=self.num_threads,
                                              experimental_delegates=delegates)
@@ -117,30 +245,3 @@ class InterpreterFactory:
         if len(self._by_shape) > self.max_shapes:
             self._by_shape.popitem(last=False)
         return interpreter
-
-
-def choose_accelerator(mode: str, cpu_model: Path, edgetpu_model: Path | None, device: str = "",
-                       load_delegate: Callable[[str], Any] = _load_edgetpu_delegate) -> Accelerator:
-    """Apply ``edgetpu: auto | on | off`` to one model pair.
-
-    - off: the CPU model.
-    - on: the Edge TPU model on the TPU, or AcceleratorError with one sentence saying how to run on the CPU.
-    - auto: the Edge TPU model when both it and a TPU are present, else the CPU model.
-    """
-    if mode not in ("auto", "on", "off"):
-        raise AcceleratorError(f"edgetpu must be auto, on or off, not {mode!r}")
-    has_file = edgetpu_model is not None and edgetpu_model.is_file()
-    if mode == "off":
-        return Accelerator("cpu", cpu_model, reason="edgetpu: off")
-    if mode == "on" and not has_file:
-        raise AcceleratorError(f"edgetpu is 'on' but the Edge TPU model {edgetpu_model} does not exist "
-                               f"(compile it with edgetpu_compiler); {CPU_HINT}")
-    if not has_file:
-        return Accelerator("cpu", cpu_model, reason=f"no Edge TPU model ({edgetpu_model})")
-    try:
-        delegate = load_delegate(device)
-    except AcceleratorError as exc:
-        if mode == "on":
-            raise
-        return Accelerator("cpu", cpu_model, reason=str(exc).split(";")[0])
-    return Accelerator("edgetpu", edgetpu_model, delegate=delegate, reason=f"Edge TPU {device or 'default'}")

@@ -8,7 +8,11 @@ subgraph; the CPU model is the same network in float16.
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+
 import keras
+import numpy as np
 from keras import layers
 
 INPUT_HEIGHT, INPUT_WIDTH = 32, 128
@@ -66,3 +70,29 @@ def widen_into(small: keras.Model, wide: keras.Model) -> None:
                 new[:, :, old.shape[2]:, : old.shape[3]] = 0.0
             updated.append(new)
         new_layer.set_weights(updated)
+
+
+def charset_path(weights: Path) -> Path:
+    """Where the trainer writes the alphabet of a weights file (``crnn.weights.h5`` -> ``crnn.charset.txt``)."""
+    return weights.with_name(weights.name.split(".")[0] + ".charset.txt")
+
+
+def transfer_classes(old: keras.Model, old_tokens: tuple[str, ...], new: keras.Model, new_tokens: tuple[str, ...]) -> None:
+    """Start ``new`` (another alphabet) from the trained ``old``: every layer but the classifier is copied;
+    each new class takes the old class of the same token, or of its lower case (an upper-case letter
+    starts as its lower-case one, the two sharing its probability), and a new character starts unlikely."""
+    for old_layer, new_layer in zip(old.layers, new.layers, strict=True):
+        if new_layer.name != "classes":
+            new_layer.set_weights(old_layer.get_weights())
+    kernel_old, bias_old = old.get_layer("classes").get_weights()
+    kernel, bias = new.get_layer("classes").get_weights()
+    index = {t: i for i, t in enumerate(old_tokens)}
+    lower_count = {t: sum(u.lower() == t for u in new_tokens) for t in old_tokens}
+    kernel[:] = 0.0
+    bias[:] = bias_old.min() - 6.0  # a new character starts e^6 times less likely than the least likely old one
+    for i, token in enumerate(new_tokens):
+        source = index.get(token, index.get(token.lower()))
+        if source is not None:
+            kernel[..., i] = kernel_old[..., source]
+            bias[i] = bias_old[source] - math.log(max(lower_count.get(old_tokens[source], 1), 1))
+    new.get_layer("classes").set_weights([kernel, bias.astype(np.float32)])

@@ -4,7 +4,9 @@ Usage: python -m edge_ocr_train.export --crnn-weights models/crnn.weights.h5 --e
            --calib-words data/words_synth --calib-scenes data/scenes_synth --out models
 
 - east_fp16.tflite: input 1 x H x W x 3 with H, W any multiples of 32 (set at load time);
-- east_int8.tflite: input 1 x 320 x 320 x 3 uint8 (the Edge TPU needs static shapes);
+- east_int8_WxH.tflite: input 1 x H x W x 3 uint8, one per --int8-east-size (the Edge TPU needs static shapes;
+  the engine picks the one whose aspect ratio is closest to the frame's). Default: 960x544 (16:9), 640x480 (4:3)
+  and 320x320 (the tiling fallback for an Edge TPU that cannot hold a larger model in one subgraph);
 - crnn_fp16.tflite: input N x 32 x 128 x 1 (dynamic batch, one invoke per frame);
 - crnn_int8.tflite: input 1 x 32 x 128 x 1 uint8;
 - charset.txt in CRNN.tf2 table.txt format.
@@ -21,15 +23,30 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .crnn_model import INPUT_HEIGHT, INPUT_WIDTH, build_crnn, with_softmax
+from .crnn_model import INPUT_HEIGHT, INPUT_WIDTH, build_crnn, charset_path, with_softmax
 from .east_model import build_east
-from .real_data import load_scene_gt, load_word_folder, scene_files
-from .train_crnn import CHARSET
-from .train_east import MEAN_BGR, random_crop
+from .real_data import load_word_folder, scene_files
+from .train_crnn import CHARSET, charset_named
+from .train_east import MEAN_BGR
 
 LOG = logging.getLogger(__name__)
-INT8_EAST_SIZE = 320
+INT8_EAST_SIZES = ((960, 544), (640, 480), (320, 320))
 CALIBRATION_SAMPLES = 200
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``WxH`` (or ``N`` for N x N), both multiples of 32: an int8 EAST input size."""
+    try:
+        width, height = (int(v) for v in text.lower().split("x")) if "x" in text.lower() else (int(text),) * 2
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must be WxH (e.g. 960x544), not {text!r}") from None
+    if width <= 0 or height <= 0 or width % 32 or height % 32:
+        raise argparse.ArgumentTypeError(f"width and height must be positive multiples of 32, not {text!r}")
+    return width, height
+
+
+def int8_east_name(size: tuple[int, int]) -> str:
+    return f"east_int8_{size[0]}x{size[1]}.tflite"
 
 
 def _convert(model, signature: list, representative: Callable[[], Iterator[list[np.ndarray]]] | None) -> bytes:
@@ -38,10 +55,15 @@ def _convert(model, signature: list, representative: Callable[[], Iterator[list[
     import tensorflow as tf
 
     # Through a SavedModel: converting a Keras 3 model's concrete function directly leaves its
-    # weights as variables (READ_VARIABLE ops) instead of constants.
-    saved = tempfile.mkdtemp(prefix="edge_ocr_export_")
-    model.export(saved, format="tf_saved_model", input_signature=signature, verbose=False)
-    converter = tf.lite.TFLiteConverter.from_saved_model(saved)
+    # weights as variables (READ_VARIABLE ops) instead of constants. The SavedModel is temporary.
+    with tempfile.TemporaryDirectory(prefix="edge_ocr_export_") as saved:
+        model.export(saved, format="tf_saved_model", input_signature=signature, verbose=False)
+        return _converter_output(tf.lite.TFLiteConverter.from_saved_model(saved), representative)
+
+
+def _converter_output(converter, representative: Callable[[], Iterator[list[np.ndarray]]] | None) -> bytes:
+    import tensorflow as tf
+
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if representative is None:
         converter.target_spec.supported_types = [tf.float16]
@@ -62,19 +84,23 @@ def calibration_words(folders: list[Path], count: int, seed: int) -> np.ndarray:
     return np.concatenate([p[np.sort(rng.choice(len(p), size=min(per, len(p)), replace=False))] for p in pools])
 
 
-def calibration_scenes(folders: list[Path], count: int, seed: int, size: int = INT8_EAST_SIZE) -> np.ndarray:
-    """size x size crops of scenes, minus the mean, as the detector sees them."""
+def calibration_scenes(folders: list[Path], count: int, seed: int, size: tuple[int, int]) -> np.ndarray:
+    """W x H views of scenes, minus the mean, as the detector sees them: the whole scene fitted inside
+    (letterboxed with the mean colour, as the engine does) or zoomed in up to 2x (as a tile sees it)."""
     rng = np.random.default_rng(seed)
     files = [pair for f in folders for pair in scene_files(f)]
-    crops = []
-    for i in rng.choice(len(files), size=min(count, len(files)), replace=False):
-        image_path, gt_path = files[int(i)]
-        quads, texts = load_scene_gt(gt_path)
-        image = cv2.imread(str(image_path), cv2.IMREAD_COLOR)
-        scale = size / max(image.shape[:2]) * float(rng.uniform(1.0, 2.0))
-        crop, _, _ = random_crop(image, quads, np.array([t is not None for t in texts]), size, scale, rng)
-        crops.append(crop.astype(np.float32) - MEAN_BGR)
-    return np.stack(crops)
+    width, height = size
+    views = np.empty((min(count, len(files)), height, width, 3), np.float32)
+    for view, i in zip(views, rng.choice(len(files), size=len(views), replace=False), strict=True):
+        image = cv2.imread(str(files[int(i)][0]), cv2.IMREAD_COLOR)
+        scale = min(width / image.shape[1], height / image.shape[0]) * float(rng.choice([1.0, rng.uniform(1.0, 2.0)]))
+        scaled = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        y0 = int(rng.integers(0, max(scaled.shape[0] - height, 0) + 1))
+        x0 = int(rng.integers(0, max(scaled.shape[1] - width, 0) + 1))
+        part = scaled[y0 : y0 + height, x0 : x0 + width]
+        view[:] = 0.0  # the mean colour, after subtracting the mean
+        view[: part.shape[0], : part.shape[1]] = part - MEAN_BGR
+    return views
 
 
 def count_macs(model, input_shape: tuple[int, ...]) -> int:
@@ -106,7 +132,9 @@ def write_model_info(out: Path, name: str, model, sizes: dict[str, tuple[int, ..
 def export_crnn(weights: Path, out: Path, calib: np.ndarray) -> None:
     import tensorflow as tf
 
-    model = build_crnn(CHARSET.num_classes)
+    written = charset_path(weights)  # the trainer writes the alphabet beside the weights
+    charset = charset_named(str(written)) if written.is_file() else CHARSET
+    model = build_crnn(charset.num_classes)
     model.load_weights(weights)
     model = with_softmax(model)
     fp16 = _convert(model, [tf.TensorSpec([None, INPUT_HEIGHT, INPUT_WIDTH, 1], tf.float32)], None)
@@ -119,29 +147,34 @@ def export_crnn(weights: Path, out: Path, calib: np.ndarray) -> None:
 
     int8 = _convert(model, [tf.TensorSpec([1, INPUT_HEIGHT, INPUT_WIDTH, 1], tf.float32)], representative)
     (out / "crnn_int8.tflite").write_bytes(int8)
-    CHARSET.save(out / "charset.txt")
+    charset.save(out / "charset.txt")
     write_model_info(out, "crnn", model, {"1x32x128x1": (1, INPUT_HEIGHT, INPUT_WIDTH, 1)})
     LOG.info("CRNN: fp16 %d bytes, int8 %d bytes", len(fp16), len(int8))
 
 
-def export_east(weights: Path, out: Path, calib: np.ndarray, int8_size: int = INT8_EAST_SIZE) -> None:
+def export_east(weights: Path, out: Path, calib: dict[tuple[int, int], np.ndarray], fp16: bool = True) -> None:
+    """The float16 EAST (any size) and one static int8 EAST per calibrated size."""
     import tensorflow as tf
 
     model = build_east()
     model.load_weights(weights)
-    fp16 = _convert(model, [tf.TensorSpec([1, None, None, 3], tf.float32)], None)
-    (out / "east_fp16.tflite").write_bytes(fp16)
-    fixed = build_east(int8_size, int8_size)
-    fixed.set_weights(model.get_weights())
+    if fp16:
+        data = _convert(model, [tf.TensorSpec([1, None, None, 3], tf.float32)], None)
+        (out / "east_fp16.tflite").write_bytes(data)
+        LOG.info("EAST: fp16 %d bytes", len(data))
+    for (width, height), views in calib.items():
+        fixed = build_east(height, width)
+        fixed.set_weights(model.get_weights())
 
-    def representative() -> Iterator[list[np.ndarray]]:
-        for x in calib:
-            yield [x[None]]
+        def representative(views: np.ndarray = views) -> Iterator[list[np.ndarray]]:
+            for x in views:
+                yield [x[None]]
 
-    int8 = _convert(fixed, [tf.TensorSpec([1, int8_size, int8_size, 3], tf.float32)], representative)
-    (out / "east_int8.tflite").write_bytes(int8)
-    write_model_info(out, "east", model, {"1x544x960x3": (1, 544, 960, 3), f"1x{int8_size}x{int8_size}x3": (1, int8_size, int8_size, 3)})
-    LOG.info("EAST: fp16 %d bytes, int8 %d bytes", len(fp16), len(int8))
+        int8 = _convert(fixed, [tf.TensorSpec([1, height, width, 3], tf.float32)], representative)
+        (out / int8_east_name((width, height))).write_bytes(int8)
+        LOG.info("EAST: int8 %dx%d %d bytes", width, height, len(int8))
+    sizes = {"1x544x960x3": (1, 544, 960, 3)} | {f"1x{h}x{w}x3": (1, h, w, 3) for w, h in calib}
+    write_model_info(out, "east", model, sizes)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -151,8 +184,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--calib-words", type=Path, action="append", default=[], help="word folders for int8 calibration")
     parser.add_argument("--calib-scenes", type=Path, action="append", default=[], help="scene folders for int8 calibration")
     parser.add_argument("--samples", type=int, default=CALIBRATION_SAMPLES, help="calibration samples per model")
-    parser.add_argument("--int8-east-size", type=int, default=INT8_EAST_SIZE,
-                        help="static square input of the int8 EAST (multiple of 32); 320 keeps it fast on the Edge TPU")
+    parser.add_argument("--int8-east-size", type=parse_size, action="append", metavar="WxH",
+                        help="static input of an int8 EAST, multiples of 32 (repeatable; default: 960x544, 640x480 and 320x320). "
+                             "Written as east_int8_WxH.tflite")
+    parser.add_argument("--no-fp16-east", action="store_true", help="write only the int8 EAST models")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("models"))
     args = parser.parse_args(argv)
@@ -165,8 +200,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.east_weights:
         if not args.calib_scenes:
             parser.error("--east-weights needs --calib-scenes")
-        size = args.int8_east_size
-        export_east(args.east_weights, args.out, calibration_scenes(args.calib_scenes, args.samples, args.seed, size), size)
+        sizes = args.int8_east_size or list(INT8_EAST_SIZES)
+        calib = {size: calibration_scenes(args.calib_scenes, args.samples, args.seed, size) for size in sizes}
+        export_east(args.east_weights, args.out, calib, fp16=not args.no_fp16_east)
 
 
 if __name__ == "__main__":

@@ -23,13 +23,14 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 
 def read_word_folder(folder: Path) -> tuple[list[np.ndarray], list[str]]:
-    """The grayscale crops of ``folder/labels.tsv`` at their own size, with normalised labels."""
+    """The grayscale crops of ``folder/labels.tsv`` at their own size, with their labels as published
+    (case and punctuation kept; the trainer folds them to its alphabet)."""
     rows = [line.split("\t", 1) for line in (folder / "labels.tsv").read_text(encoding="utf-8").splitlines() if "\t" in line]
     images, labels = [], []
     for name, text in tqdm(rows, desc=f"read {folder.name}", unit="img"):
-        label = label_of(text)
+        label = text.strip()
         img = cv2.imread(str(folder / name), cv2.IMREAD_GRAYSCALE)
-        if img is None or not label:
+        if img is None or not label_of(label):
             continue
         images.append(img)
         labels.append(label)

@@ -1,7 +1,8 @@
 """MJSynth-style word crops, rendered and rectified exactly as the engine crops words at run time.
 
 Usage: python -m edge_ocr_train.synth_words --out data/words_synth --count 200000 --seed 1
-Writes ``images.npy`` (N x H x W uint8 grayscale) and ``labels.txt`` (one label per line).
+Writes ``images.npy`` (N x H x W uint8 grayscale) and ``labels.txt`` (the printed text, one per line, with
+its case and punctuation: the trainer folds it to the alphabet it trains).
 """
 
 from __future__ import annotations
@@ -52,11 +53,10 @@ def random_homography(rng: np.random.Generator, w: int, h: int, strength: float)
 
 
 def render_word(rng: np.random.Generator, fonts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, str]:
-    """Render one word on a background; returns the BGR canvas, the word quad and its label."""
+    """Render one word on a background; returns the BGR canvas, the word quad and the printed text."""
     while True:
         text = sample_text(rng)
-        label = label_of(text)
-        if 0 < len(label) <= 24:
+        if label_of(text) and len(text) <= 24:
             break
     size = int(rng.integers(28, 60))
     font = load_font(fonts[int(rng.integers(len(fonts)))], size)
@@ -89,7 +89,7 @@ def render_word(rng: np.random.Generator, fonts: tuple[str, ...]) -> tuple[np.nd
     if scale < 1:
         canvas = cv2.resize(canvas, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         quad *= scale
-    return degrade(rng, canvas), quad, label
+    return degrade(rng, canvas), quad, text
 
 
 def _chunk(args: tuple[int, int]) -> tuple[np.ndarray, list[str]]:

@@ -20,14 +20,26 @@ import numpy as np
 from edge_ocr_ros.charset import Charset
 from edge_ocr_ros.ctc import decode, softmax
 
-from .crnn_model import FILTERS, INPUT_HEIGHT, INPUT_WIDTH, build_crnn, widen_into
+from .crnn_model import FILTERS, INPUT_HEIGHT, INPUT_WIDTH, build_crnn, charset_path, transfer_classes, widen_into
 from .loop import add_training_options, configure_tensorflow, make_optimizer, train_loop
 from .real_data import read_word_folder, rectify_all
 from .word_augment import photometric, recut
+from .words import label_for, label_of
 
 LOG = logging.getLogger(__name__)
-CHARSET = Charset.from_characters("0123456789abcdefghijklmnopqrstuvwxyz")
+# Alphabets the trainer knows by name (--charset also takes a table.txt file):
+# "lower" is the first release's (digits and lower-case letters); "signs" adds upper case and sign punctuation.
+CHARSETS = {
+    "lower": Charset.from_characters("0123456789abcdefghijklmnopqrstuvwxyz"),
+    "signs": Charset.from_characters("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-.,:/&$%#@'()!?+"),
+}
+CHARSET = CHARSETS["lower"]
 MAX_LABEL = 24
+
+
+def charset_named(name: str) -> Charset:
+    """A charset by name (see CHARSETS) or from a CRNN.tf2 table.txt file."""
+    return CHARSETS[name] if name in CHARSETS else Charset.load(name)
 
 
 class WordBatches:
@@ -35,7 +47,8 @@ class WordBatches:
     jittered quad each time they are drawn), with photometric augmentation."""
 
     def __init__(self, synth: tuple[np.ndarray, list[str]] | None, real: tuple[list[np.ndarray], list[str]] | None,
-                 real_fraction: float, rng: np.random.Generator) -> None:
+                 real_fraction: float, rng: np.random.Generator, charset: Charset = CHARSET) -> None:
+        self.charset = charset
         self.synth = synth if synth is not None and len(synth[1]) else None
         self.real = real if real is not None and len(real[1]) else None
         if self.synth is None and self.real is None:
@@ -57,35 +70,49 @@ class WordBatches:
             images.append(recut(raw, idx, INPUT_HEIGHT, INPUT_WIDTH, self.rng))
             texts.extend(labels[i] for i in idx)
         x = photometric(np.concatenate(images).astype(np.float32) / 255.0, self.rng)
-        y, lengths = encode_labels(texts)
+        y, lengths = encode_labels(texts, self.charset)
         return x[..., None], y, lengths
 
 
-def encode_labels(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def encode_labels(texts: list[str], charset: Charset = CHARSET) -> tuple[np.ndarray, np.ndarray]:
     y = np.zeros((len(texts), MAX_LABEL), np.int32)
     lengths = np.zeros(len(texts), np.int32)
     for i, t in enumerate(texts):
-        ids = CHARSET.encode(t)[:MAX_LABEL]
+        ids = charset.encode(t)[:MAX_LABEL]
         y[i, : len(ids)] = ids
         lengths[i] = len(ids)
     return y, lengths
 
 
-def word_accuracy(model, images: np.ndarray, labels: list[str], batch: int = 256) -> float:
-    """Greedy-decoded exact-match accuracy, with the runtime's own CTC decoder."""
-    correct = 0
+def word_accuracy(model, images: np.ndarray, labels: list[str], charset: Charset = CHARSET,
+                  batch: int = 256) -> dict[str, float]:
+    """Greedy-decoded exact-match accuracy with the runtime's own CTC decoder: as the alphabet writes the
+    labels (case and punctuation, where it has them) and case- and punctuation-insensitively."""
+    exact = folded = 0
     for i in range(0, len(labels), batch):
         x = images[i : i + batch].astype(np.float32)[..., None] / 255.0
         probs = softmax(np.asarray(model(x, training=False)))
-        decoded, _ = decode(probs, CHARSET.blank)
-        correct += sum(CHARSET.decode(d) == t for d, t in zip(decoded, labels[i : i + batch], strict=True))
-    return correct / max(len(labels), 1)
+        decoded, _ = decode(probs, charset.blank)
+        for d, t in zip(decoded, labels[i : i + batch], strict=True):
+            text = charset.decode(d)
+            exact += text == t
+            folded += label_of(text) == label_of(t)
+    n = max(len(labels), 1)
+    return {"exact": exact / n, "folded": folded / n}
 
 
-def load_synth(folder: Path) -> tuple[np.ndarray, list[str]]:
+def keep_writable(labels: list[str], charset: Charset) -> tuple[np.ndarray, list[str]]:
+    """The samples whose text the alphabet can write, with their labels folded to it."""
+    folded = [label_for(t, charset) for t in labels]
+    keep = np.flatnonzero([bool(f) for f in folded])
+    return keep, [folded[i] for i in keep]
+
+
+def load_synth(folder: Path, charset: Charset = CHARSET) -> tuple[np.ndarray, list[str]]:
     images = np.load(folder / "images.npy", mmap_mode="r")
     labels = (folder / "labels.txt").read_text(encoding="utf-8").split("\n")[: len(images)]
-    return images, labels
+    keep, labels = keep_writable(labels, charset)
+    return (images if len(keep) == len(images) else images[keep]), labels
 
 
 def split(n: int, n_val: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -108,10 +135,12 @@ def train(args: argparse.Namespace) -> None:
 
     configure_tensorflow(args.threads, args.seed)
     synth_train = synth_val = real_train = real_val = None
-    synth = load_synth(args.synth) if args.synth else None
+    charset = charset_named(args.charset)
+    synth = load_synth(args.synth, charset) if args.synth else None
     parts = [read_word_folder(f) for f in args.real or []]
-    real_images = [img for p in parts for img in p[0]]
-    real_labels = [t for p in parts for t in p[1]]
+    keep, real_labels = keep_writable([t for p in parts for t in p[1]], charset)
+    everything = [img for p in parts for img in p[0]]
+    real_images = [everything[i] for i in keep]
     rng, synth_split, real_split = holdout_splits(len(synth[1]) if synth else 0, len(real_labels), args.seed)
     if synth_split is not None:
         (train_idx, val_idx), (images, labels) = synth_split, synth
@@ -121,14 +150,22 @@ def train(args: argparse.Namespace) -> None:
         train_idx, val_idx = real_split
         real_train = ([real_images[i] for i in train_idx], [real_labels[i] for i in train_idx])
         real_val = (rectify_all([real_images[i] for i in val_idx], INPUT_HEIGHT, INPUT_WIDTH), [real_labels[i] for i in val_idx])
-    batches = WordBatches(synth_train, real_train, args.real_fraction, rng)
+    batches = WordBatches(synth_train, real_train, args.real_fraction, rng, charset)
 
-    model = build_crnn(CHARSET.num_classes)
+    model = build_crnn(charset.num_classes)
     if args.widen_from:
-        small = build_crnn(CHARSET.num_classes, filters=tuple(args.widen_filters))
+        small = build_crnn(charset.num_classes, filters=tuple(args.widen_filters))
         small.load_weights(args.widen_from)
         widen_into(small, model)
         LOG.info("widened %s (filters %s) into filters %s", args.widen_from, args.widen_filters, FILTERS)
+    if args.transfer_from:
+        old_charset = charset_named(args.transfer_charset)
+        old = build_crnn(old_charset.num_classes)
+        old.load_weights(args.transfer_from)
+        transfer_classes(old, old_charset.tokens, model, charset.tokens)
+        LOG.info("started from %s (alphabet %s) for the alphabet %s", args.transfer_from, args.transfer_charset, args.charset)
+    args.weights_out.parent.mkdir(parents=True, exist_ok=True)
+    charset.save(charset_path(args.weights_out))
     optimizer, schedule = make_optimizer(args.lr, args.steps)
     time_steps = model.output_shape[1]
 
@@ -137,7 +174,7 @@ def train(args: argparse.Namespace) -> None:
         with tf.GradientTape() as tape:
             logits = model(x, training=True)
             loss = tf.nn.ctc_loss(y, logits, lengths, tf.fill([tf.shape(x)[0]], time_steps),
-                                  logits_time_major=False, blank_index=CHARSET.blank)
+                                  logits_time_major=False, blank_index=charset.blank)
             loss = tf.reduce_mean(loss)
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
@@ -149,14 +186,15 @@ def train(args: argparse.Namespace) -> None:
     def evaluate() -> dict[str, float]:
         row = {}
         if synth_val is not None:
-            row["synth_acc"] = word_accuracy(model, *synth_val)
+            row["synth_acc"] = word_accuracy(model, *synth_val, charset)["exact"]
         if real_val is not None:
-            row["real_acc"] = word_accuracy(model, *real_val)
+            scores = word_accuracy(model, *real_val, charset)
+            row["real_acc"], row["real_acc_folded"] = scores["exact"], scores["folded"]
         return row
 
     train_loop(name="crnn", model=model, optimizer=optimizer, schedule=schedule, steps=args.steps,
                work_dir=args.work_dir, weights_out=args.weights_out, resume=args.resume,
-               init_weights=args.init_weights, eval_every=args.eval_every, fields=["synth_acc", "real_acc"],
+               init_weights=args.init_weights, eval_every=args.eval_every, fields=["synth_acc", "real_acc", "real_acc_folded"],
                train_step=train_step, evaluate=evaluate, select="real_acc" if args.select_best and real_val else None)
 
 
@@ -167,6 +205,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--real-fraction", type=float, default=0.5, help="share of real crops per batch when both are given")
     parser.add_argument("--select-best", action="store_true",
                         help="write --weights-out only when the held-out real accuracy improves (needs --real)")
+    parser.add_argument("--charset", default="lower",
+                        help="alphabet: lower (digits, a-z), signs (digits, A-Z, a-z, sign punctuation) or a table.txt file; "
+                             "written beside --weights-out as NAME.charset.txt for the export")
+    parser.add_argument("--transfer-from", type=Path,
+                        help="start from a CRNN trained for another alphabet (--transfer-charset): every layer is copied, "
+                             "and each class from the old class of the same character (upper case from lower case)")
+    parser.add_argument("--transfer-charset", default="lower", help="alphabet of --transfer-from")
     parser.add_argument("--widen-from", type=Path, help="start from the weights of a narrower CRNN (see --widen-filters)")
     parser.add_argument("--widen-filters", type=int, nargs=7, default=[32, 64, 96, 96, 128, 128, 192],
                         help="trunk filters of the --widen-from model (default: the first shipped CRNN)")

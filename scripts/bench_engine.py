@@ -25,7 +25,7 @@ import numpy as np
 from edge_ocr_ros.config import OcrConfig
 from edge_ocr_ros.crop import order_quad, warp_word
 from edge_ocr_ros.pipeline import OcrPipeline
-from edge_ocr_ros.runtime import _litert_module
+from edge_ocr_ros.runtime import litert_module
 from edge_ocr_ros.sources import image_files, read_image
 
 STAGES = ["preprocess", "detect", "decode_nms", "crop", "recognize", "ctc", "total"]
@@ -51,7 +51,7 @@ class SeedBaseline:
 
     def run(self, image: np.ndarray) -> dict[str, float]:
         t: dict[str, float] = {}
-        lite = _litert_module()
+        lite = litert_module()
         t0 = time.perf_counter()
         east = lite.Interpreter(model_path=self.east_path)  # re-created every frame, as the seed did
         w, h = self.input_size(image.shape[1], image.shape[0])

@@ -41,10 +41,8 @@ class EdgeOcr:
         from edge_ocr_ros.config import OcrConfig
         from edge_ocr_ros.pipeline import OcrPipeline
 
-        variant = "int8" if "int8" in name else "fp16"
         self.pipeline = OcrPipeline(OcrConfig({"edgetpu": "off", "num_threads": 1 if "1t" in name else 2,
-                                               "detector.model": f"east_{variant}.tflite",
-                                               "recognizer.model": f"crnn_{variant}.tflite"}))
+                                               "precision": "int8" if "int8" in name else "float16"}))
 
     def scene(self, image):
         return [(w.points.tolist(), w.text) for w in self.pipeline.run(image).words]

@@ -9,7 +9,12 @@
 Each model is run once; the settings are applied to its cached outputs. Prints tables, and with --out
 writes tune_recognizer.md and tune_recognizer.png.
 
+``--precision int8`` runs the same choice on the int8 models (the Edge TPU's models, run on the CPU), to
+check that one threshold serves both (it does: docs/tune_recognizer_int8.md); ``--margin`` keeps a
+margin instead of choosing it again.
+
 Usage: python scripts/tune_recognizer.py --real-words ../shared/realtrain/words --real-scenes ../shared/realtrain/scenes --out docs
+       python scripts/tune_recognizer.py --precision int8 --margin 6 --real-scenes ../shared/realtrain/scenes --out docs
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from edge_ocr_train.real_data import full_quad, read_word_folder, scene_files
 from edge_ocr_train.train_crnn import holdout_splits
 
 MARGINS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0)
-CONFIDENCES = (0.0, 0.5, 0.7, 0.8, 0.85, 0.88, 0.9, 0.92, 0.94, 0.96)
+CONFIDENCES = (0.0, 0.5, 0.7, 0.8, 0.85, 0.88, 0.9, 0.91, 0.92, 0.93, 0.94, 0.95, 0.96)
 
 
 def accuracy(texts: list[str], truth: list[str]) -> float:
@@ -42,7 +47,7 @@ def tune_margin(pipeline: OcrPipeline, folder: Path, synth_count: int, seed: int
     _, _, (_, val_idx) = holdout_splits(synth_count, len(labels), seed)
     recognizer = pipeline.recognizer
     probs = [recognizer.probabilities(images[i], full_quad(images[i])[None], {}) for i in val_idx]
-    truth = [labels[i] for i in val_idx]
+    truth = [normalize_text(labels[i]) for i in val_idx]
     lexicon, recognizer.lexicon = recognizer.lexicon, None
     baseline = accuracy([recognizer.decode(p)[0][0] for p in probs], truth)
     recognizer.lexicon = lexicon
@@ -74,61 +79,75 @@ def tune_confidence(pipeline: OcrPipeline, folder: Path) -> list[tuple[float, di
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--real-words", type=Path, required=True, help="the real words folder given to CRNN training")
+    parser.add_argument("--real-words", type=Path, help="the real words folder given to CRNN training (not with --margin)")
     parser.add_argument("--real-scenes", type=Path, required=True, help="real scenes (NAME.jpg + NAME.gt.json)")
     parser.add_argument("--synth-count", type=int, default=120000, help="synthetic crops CRNN training read (fixes the split)")
     parser.add_argument("--seed", type=int, default=1, help="CRNN training's --seed")
-    parser.add_argument("--out", type=Path, help="folder for tune_recognizer.md and tune_recognizer.png")
+    parser.add_argument("--precision", choices=("float16", "int8"), default="float16", help="which bundled models")
+    parser.add_argument("--margin", type=float, help="use this lexicon margin instead of choosing one")
+    parser.add_argument("--out", type=Path, help="folder for tune_recognizer[_int8].md and .png")
     args = parser.parse_args()
+    if args.margin is None and args.real_words is None:
+        parser.error("give --real-words (to choose the margin) or --margin")
     logging.basicConfig(level=logging.WARNING)
 
-    pipeline = OcrPipeline(OcrConfig({"edgetpu": "off"}))
-    margins, baseline = tune_margin(pipeline, args.real_words, args.synth_count, args.seed)
-    margin = max(margins, key=lambda r: (round(r[1], 6), -r[0]))[0]
+    pipeline = OcrPipeline(OcrConfig({"edgetpu": "off", "precision": args.precision}))
+    if args.margin is None:
+        margins, baseline = tune_margin(pipeline, args.real_words, args.synth_count, args.seed)
+        margin = max(margins, key=lambda r: (round(r[1], 6), -r[0]))[0]
+    else:
+        margins, baseline, margin = [], float("nan"), args.margin
     pipeline.update(pipeline.config.replace_items({"recognizer.lexicon_margin": margin, "recognizer.min_text_confidence": 0.0}))
     confidences = tune_confidence(pipeline, args.real_scenes)
     threshold = max(confidences, key=lambda r: (r[2]["f1"], -r[0]))[0]
 
-    lines = ["Defaults of the bundled float16 models, chosen on real training data "
-             f"(`python scripts/tune_recognizer.py --real-words {args.real_words} --real-scenes {args.real_scenes}`).", "",
-             "recognizer.lexicon_margin: word accuracy on the held-out real training crops "
-             f"(lexicon of {len(pipeline.recognizer.lexicon or ())} words):", "",
-             "| margin | accuracy |", "|---|---|", f"| no lexicon | {baseline:.3f} |"]
-    lines += [f"| {m:g} | {a:.3f} |" for m, a in margins]
-    lines += ["", f"Best: **{margin:g}**.", "",
-              f"recognizer.min_text_confidence (with margin {margin:g}): F1 on the real training scenes of {args.real_scenes}:", "",
+    command = " ".join(["python scripts/tune_recognizer.py", *(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
+                                                               if v is not None and k not in ("out", "synth_count", "seed"))])
+    setting = "recognizer.min_text_confidence"
+    lines = [f"Defaults of the bundled {args.precision} models, chosen on real training data (`{command}`).", ""]
+    if margins:
+        lines += ["recognizer.lexicon_margin: word accuracy on the held-out real training crops "
+                  f"(lexicon of {len(pipeline.recognizer.lexicon or ())} words):", "",
+                  "| margin | accuracy |", "|---|---|", f"| no lexicon | {baseline:.3f} |"]
+        lines += [f"| {m:g} | {a:.3f} |" for m, a in margins]
+        lines += ["", f"Best: **{margin:g}**.", ""]
+    lines += [f"{setting} (with margin {margin:g}): F1 on the real training scenes of {args.real_scenes}:", "",
               "| min text confidence | det P | det R | det F1 | e2e P | e2e R | e2e F1 |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {t:g} | {d['precision']:.3f} | {d['recall']:.3f} | {d['f1']:.3f} | {e['precision']:.3f} | {e['recall']:.3f} | "
               f"{e['f1']:.3f} |" for t, d, e in confidences]
     lines += ["", f"Best end-to-end F1: **{threshold:g}**."]
     print("\n".join(lines))
     if args.out:
-        write_report(args.out, lines, margins, baseline, confidences)
+        write_report(args.out, "tune_recognizer" + ("_int8" if args.precision == "int8" else ""), lines, margins,
+                     baseline, confidences)
 
 
-def write_report(out: Path, lines: list[str], margins, baseline: float, confidences) -> None:
+def write_report(out: Path, name: str, lines: list[str], margins, baseline: float, confidences) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     out.mkdir(parents=True, exist_ok=True)
-    (out / "tune_recognizer.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
-    left.plot([m for m, _ in margins], [a for _, a in margins], marker="o", label="with the lexicon")
-    left.axhline(baseline, color="grey", linestyle="--", label="no lexicon")
-    left.set(xlabel="recognizer.lexicon_margin (nats)", ylabel="word accuracy", title="Held-out real word crops")
-    left.legend()
+    (out / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fig, axes = plt.subplots(1, 2 if margins else 1, figsize=(10 if margins else 5.5, 3.8), squeeze=False)
+    right = axes[0, -1]
+    if margins:
+        left = axes[0, 0]
+        left.plot([m for m, _ in margins], [a for _, a in margins], marker="o", label="with the lexicon")
+        left.axhline(baseline, color="grey", linestyle="--", label="no lexicon")
+        left.set(xlabel="recognizer.lexicon_margin (nats)", ylabel="word accuracy", title="Held-out real word crops")
+        left.legend()
     thresholds = [t for t, _, _ in confidences]
     for key, style in (("f1", "-"), ("precision", ":"), ("recall", "--")):
         right.plot(thresholds, [e[key] for _, _, e in confidences], style, marker="o", label=f"end-to-end {key}")
     right.plot(thresholds, [d["f1"] for _, d, _ in confidences], "-", marker="s", label="detection F1")
-    right.set(xlabel="recognizer.min_text_confidence", title="Real training scenes")
+    right.set(xlabel="min text confidence", title="Real training scenes")
     right.legend(fontsize=8)
-    for ax in (left, right):
+    for ax in axes[0]:
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(out / "tune_recognizer.png", dpi=100)
+    fig.savefig(out / f"{name}.png", dpi=100)
 
 
 if __name__ == "__main__":

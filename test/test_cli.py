@@ -128,8 +128,47 @@ def test_inspect():
     int8, flt = json.loads(out.stdout)
     assert int8["unsupported_ops"] == [] and int8["static_shapes"] and int8["integer_io"]
     assert not flt["static_shapes"] and not flt["integer_io"]
+    # the fixture: 64x64x3 uint8 in; outputs 16x16 x (4 + 1 + 2) uint8; its largest activation is the input
+    assert int8["usb_bytes_per_frame"] == 64 * 64 * 3 + 16 * 16 * 7
+    assert int8["largest_activation"]["bytes"] == 64 * 64 * 3 and int8["warnings"] == []
+    assert int8["peak_activation_bytes"] >= int8["largest_activation"]["bytes"]
     text = edge_ocr("inspect", str(FIXTURES / "east_known_box_int8.tflite")).stdout
     assert "CONV_2D" in text and "8 MB Edge TPU cache" in text and "all ops supported" in text
+    assert "USB per frame" in text and "peak live activations" in text
+
+
+def test_inspect_warns_about_the_shipped_detectors_resize_and_says_to_tile():
+    """The shipped 960x544 int8 EAST upsamples to 240x136, past the 128x128 RESIZE_BILINEAR guideline."""
+    text = edge_ocr("inspect", str(REPO / "models" / "east_int8_960x544.tflite"), str(REPO / "models" / "east_int8_320x320.tflite")).stdout
+    big, small = text.split("\n\n")[:2]
+    assert "RESIZE_BILINEAR 120x68 -> 240x136" in big and "WARNING" in big and "detector.tiles" in big
+    assert "WARNING" not in small.split("all models together")[0]
+
+
+def test_inspect_delegate_probe_says_in_one_line_why_there_is_no_tpu():
+    out = edge_ocr("inspect", "--delegate", "usb:0")
+    assert out.returncode == 1 and out.stdout.count("\n") == 1
+    assert out.stdout.startswith("Edge TPU: NOT available with ") and "usb:0" in out.stdout
+
+
+def test_int8_runs_the_int8_models_on_the_cpu(scene_dir):
+    flags = ["--east", str(FIXTURES / "east_known_box_int8.tflite"), "--ocr", str(FIXTURES / "crnn_stripes_int8.tflite"),
+             "--int8", *MODEL_FLAGS[4:]]
+    out = edge_ocr("--image", str(scene_dir / "known.png"), "--json", *flags)
+    assert out.returncode == 0, out.stderr
+    assert [w["text"] for w in json.loads(out.stdout)["words"]] == [KNOWN_TEXT]
+    assert "east_known_box_int8.tflite (64x64, letterboxed, tiles auto) on CPU" in out.stderr
+
+
+def test_eval_glob_scores_a_subset_and_refuses_an_empty_one(scene_dir):
+    cv2.imwrite(str(scene_dir / "other.png"), np.full((64, 64, 3), 100, np.uint8))
+    (scene_dir / "other.gt.json").write_text(json.dumps([{"points": KNOWN_BOX.tolist(), "text": "B"}]))
+    both = json.loads(edge_ocr("eval", "--gt", str(scene_dir), "--json", "-q", *MODEL_FLAGS).stdout)
+    known = json.loads(edge_ocr("eval", "--gt", str(scene_dir), "--glob", "known*", "--json", "-q", *MODEL_FLAGS).stdout)
+    assert (both["images"], both["detection"]["recall"]) == (2, 0.5)
+    assert (known["images"], known["detection"]["recall"]) == (1, 1.0)
+    none = edge_ocr("eval", "--gt", str(scene_dir), "--glob", "ic15_*", *MODEL_FLAGS)
+    assert none.returncode == 2 and "matches --glob" in none.stderr
 
 
 def test_help_explains_every_seed_flag():

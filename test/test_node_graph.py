@@ -20,7 +20,7 @@ import pytest
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from edge_ocr_ros.msg import TextDetectionArray
-from helpers import KNOWN_BOX, KNOWN_TEXT, REPO, fixture_config, known_image
+from helpers import FIXTURES, KNOWN_BOX, KNOWN_TEXT, REPO, fixture_config, known_image
 from lifecycle_msgs.msg import Transition
 from lifecycle_msgs.srv import ChangeState, GetState
 from rcl_interfaces.srv import SetParameters
@@ -262,6 +262,27 @@ def test_diagnostics_report_rates_latency_and_models(graph):
         assert key in diag
     assert diag["accelerator"] == "detector: cpu, recognizer: cpu"
     assert diag["detector_model"].endswith("east_known_box.tflite")
+
+
+def test_int8_precision_runs_the_int8_models_from_a_string_array_parameter(graph):
+    """precision: int8 on the CPU with detector.int8_models (a string array); tiling changes at runtime."""
+    g = graph({"precision": "int8", "detector.int8_models": [str(FIXTURES / "east_known_box_int8.tflite")],
+               "recognizer.int8_model": str(FIXTURES / "crnn_stripes_int8.tflite")})
+    pub = g.publisher()
+    img, box = camera_image(128, 128)
+    pub.publish(image_msg(img, stamp=3))
+    assert wait_for(lambda: g.results)
+    assert [d.text for d in g.results[0].detections] == [KNOWN_TEXT]
+    np.testing.assert_allclose([[p.x, p.y] for p in g.results[0].detections[0].polygon], box, atol=2)
+    diag = g.latest_diagnostics()
+    assert diag["precision"] == "int8" and diag["detector_model"].endswith("east_known_box_int8.tflite")
+    request = SetParameters.Request(parameters=[Parameter("detector.tiles", value="2x2").to_parameter_msg()])
+    assert g.call(SetParameters, g.ocr.get_fully_qualified_name() + "/set_parameters", request).results[0].successful
+    bad = SetParameters.Request(parameters=[Parameter("detector.tiles", value="9x0").to_parameter_msg()])
+    assert "COLSxROWS" in g.call(SetParameters, g.ocr.get_fully_qualified_name() + "/set_parameters", bad).results[0].reason
+    pub.publish(image_msg(img, stamp=4))
+    assert wait_for(lambda: any(r.header.stamp.sec == 4 for r in g.results))
+    assert g.ocr.pipeline.detector.plan.tiled
 
 
 def test_runtime_parameter_changes(graph):

@@ -1,7 +1,5 @@
 """The whole engine on real LiteRT interpreters running the fixture models, and its error paths."""
 
-import shutil
-
 import numpy as np
 import pytest
 from helpers import FIXTURES, KNOWN_BOX, KNOWN_TEXT, fixture_config, known_image
@@ -9,10 +7,10 @@ from helpers import FIXTURES, KNOWN_BOX, KNOWN_TEXT, fixture_config, known_image
 from edge_ocr_ros.charset import Charset
 from edge_ocr_ros.config import OcrConfig
 from edge_ocr_ros.detector import EastDetector
-from edge_ocr_ros.errors import AcceleratorError, ConfigError, InputImageError, ModelError
+from edge_ocr_ros.errors import ConfigError, InputImageError, ModelError
 from edge_ocr_ros.pipeline import OcrPipeline
 from edge_ocr_ros.recognizer import CrnnRecognizer
-from edge_ocr_ros.runtime import InterpreterFactory, choose_accelerator
+from edge_ocr_ros.runtime import InterpreterFactory
 
 
 @pytest.mark.parametrize("east, crnn", [
@@ -156,48 +154,7 @@ def test_recognizer_channels_must_match_config():
 
 def test_a_recognizer_is_not_a_detector():
     with pytest.raises(ModelError, match=r"EAST model input must be 1 x H x W x 3"):
-        EastDetector(InterpreterFactory(FIXTURES / "crnn_stripes.tflite", 1), OcrConfig())
-
-
-# ---- Edge TPU selection: the real delegate loader, on a machine without a TPU ----
-
-def test_edgetpu_on_without_a_compiled_model_says_how_to_use_the_cpu():
-    with pytest.raises(AcceleratorError, match=r"does not exist.*set edgetpu to 'off'"):
-        OcrPipeline(fixture_config(edgetpu="on"))
-
-
-def test_edgetpu_on_without_a_tpu_fails_with_one_sentence(tmp_path):
-    compiled = tmp_path / "east_edgetpu.tflite"
-    shutil.copy(FIXTURES / "east_known_box_int8.tflite", compiled)
-    with pytest.raises(AcceleratorError) as err:
-        choose_accelerator("on", FIXTURES / "east_known_box.tflite", compiled, "usb:0")
-    assert "no Edge TPU 'usb:0' can be used" in str(err.value)
-    assert "set edgetpu to 'off'" in str(err.value)
-
-
-def test_edgetpu_auto_falls_back_to_the_cpu_model(tmp_path, caplog):
-    compiled = tmp_path / "east_edgetpu.tflite"
-    shutil.copy(FIXTURES / "east_known_box_int8.tflite", compiled)
-    acc = choose_accelerator("auto", FIXTURES / "east_known_box.tflite", compiled)
-    assert acc.name == "cpu" and acc.model_path.name == "east_known_box.tflite"
-    assert "no Edge TPU" in acc.reason
-    caplog.set_level("INFO")
-    pipeline = OcrPipeline(fixture_config(edgetpu="auto", **{"detector.edgetpu_model": str(compiled)}))
-    assert "detector east_known_box.tflite (64x64) on CPU" in caplog.text
-    assert pipeline.run(known_image()).words
-
-
-def test_edgetpu_auto_uses_the_tpu_when_the_delegate_loads(tmp_path):
-    compiled = tmp_path / "m_edgetpu.tflite"
-    compiled.write_bytes(b"")
-    acc = choose_accelerator("auto", tmp_path / "m.tflite", compiled, "pci:0", load_delegate=lambda device: f"delegate:{device}")
-    assert (acc.name, acc.model_path, acc.delegate) == ("edgetpu", compiled, "delegate:pci:0")
-
-
-def test_edgetpu_off_ignores_the_tpu_model(tmp_path):
-    acc = choose_accelerator("off", tmp_path / "m.tflite", tmp_path / "m_edgetpu.tflite",
-                             load_delegate=lambda d: pytest.fail("must not load the delegate"))
-    assert acc.name == "cpu"
+        EastDetector([InterpreterFactory(FIXTURES / "crnn_stripes.tflite", 1)], OcrConfig())
 
 
 def test_detector_normalisation_writes_the_model_input_exactly():

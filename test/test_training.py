@@ -1,6 +1,8 @@
 """Training tools: target/decoder agreement, and a tiny end-to-end smoke run (data, train, export, LiteRT)."""
 
 import math
+import tempfile
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -32,7 +34,7 @@ def test_dont_care_words_are_masked_not_negative():
     assert score.sum() == 0 and mask[5, 10, 0] == 0 and mask[15, 30, 0] == 1
 
 
-def test_smoke_train_export_and_run(tmp_path):
+def test_smoke_train_export_and_run(tmp_path, monkeypatch):
     pytest.importorskip("tensorflow")
     from edge_ocr_train import export, synth_scenes, synth_words, train_crnn, train_east
 
@@ -49,17 +51,65 @@ def test_smoke_train_export_and_run(tmp_path):
     train_crnn.main(["--synth", str(words), "--steps", "4", "--batch", "8", "--eval-every", "4", "--threads", "1",
                      "--work-dir", str(tmp_path / "crnn"), "--weights-out", str(models / "crnn.weights.h5"), "--resume"])
     assert (tmp_path / "crnn" / "crnn_log.csv").read_text().splitlines()[-1].startswith("4,")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     export.main(["--crnn-weights", str(models / "crnn.weights.h5"), "--east-weights", str(models / "east.weights.h5"),
-                 "--calib-words", str(words), "--calib-scenes", str(scenes), "--samples", "4", "--out", str(models)])
-    for name in ("east_int8", "crnn_int8"):
+                 "--calib-words", str(words), "--calib-scenes", str(scenes), "--samples", "4", "--out", str(models),
+                 "--int8-east-size", "128x96", "--int8-east-size", "96x96"])
+    assert not list(scratch.glob("edge_ocr_export_*"))  # the temporary SavedModels are removed
+    for name in ("east_int8_128x96", "east_int8_96x96", "crnn_int8"):
         report = inspect_model(models / f"{name}.tflite")
         assert report.unsupported == [] and not report.dynamic and report.quantized_io
-    for east, crnn in (("east_fp16", "crnn_fp16"), ("east_int8", "crnn_int8")):
-        cfg = OcrConfig({"detector.model": str(models / f"{east}.tflite"), "recognizer.model": str(models / f"{crnn}.tflite"),
+    assert inspect_model(models / "east_int8_128x96.tflite").tensors[0]["shape"] == [1, 96, 128, 3]
+    image = cv2.imread(str(sorted(scenes.glob("*.jpg"))[0]))
+    for precision in ("float16", "int8"):
+        cfg = OcrConfig({"detector.model": str(models / "east_fp16.tflite"), "recognizer.model": str(models / "crnn_fp16.tflite"),
+                         "detector.int8_models": [str(models / "east_int8_128x96.tflite"), str(models / "east_int8_96x96.tflite")],
+                         "recognizer.int8_model": str(models / "crnn_int8.tflite"), "precision": precision,
                          "recognizer.charset": str(models / "charset.txt"), "detector.width": 128, "detector.height": 96,
                          "edgetpu": "off"})
-        result = OcrPipeline(cfg).run(cv2.imread(str(sorted(scenes.glob("*.jpg"))[0])))
+        pipeline = OcrPipeline(cfg)
+        result = pipeline.run(image)
         assert result.width == 384 and "detect" in result.timing_ms
+        assert pipeline.detector.dynamic_size == (precision == "float16")
+    assert pipeline.detector.model.size == (96, 96)  # the square scene takes the square model
+
+
+def test_a_crnn_for_another_alphabet_starts_from_the_old_one_and_says_its_alphabet(tmp_path):
+    """--transfer-from: upper-case letters start as their lower-case ones (sharing the probability), so
+    the new network reads what the old one read, whatever the case; the alphabet goes beside the weights."""
+    pytest.importorskip("tensorflow")
+    from edge_ocr_train.crnn_model import build_crnn, charset_path, transfer_classes
+    from edge_ocr_train.train_crnn import CHARSETS
+
+    lower, signs = CHARSETS["lower"], CHARSETS["signs"]
+    old = build_crnn(lower.num_classes, filters=(4, 4, 4, 4, 4, 4, 8))
+    new = build_crnn(signs.num_classes, filters=(4, 4, 4, 4, 4, 4, 8))
+    transfer_classes(old, lower.tokens, new, signs.tokens)
+    x = np.random.default_rng(0).random((3, 32, 128, 1)).astype(np.float32)
+    p_old = tf_softmax(old(x, training=False))
+    p_new = tf_softmax(new(x, training=False))
+    for token in "ab0":
+        folded = p_new[..., signs.tokens.index(token)] + (p_new[..., signs.tokens.index(token.upper())] if token.isalpha() else 0)
+        np.testing.assert_allclose(folded, p_old[..., lower.tokens.index(token)], rtol=0.05, atol=1e-4)
+    assert charset_path(Path("models/crnn.weights.h5")) == Path("models/crnn.charset.txt")
+
+
+def tf_softmax(logits) -> np.ndarray:
+    z = np.asarray(logits, np.float64)
+    z = np.exp(z - z.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
+
+
+def test_labels_follow_the_alphabet():
+    from edge_ocr_train.train_crnn import CHARSETS
+    from edge_ocr_train.words import label_for
+
+    assert label_for("Room B-204", CHARSETS["signs"]) == "RoomB-204"
+    assert label_for("$4.99", CHARSETS["lower"]) == "499"
+    assert label_for("EXIT!", CHARSETS["lower"]) == "exit"
+    assert label_for("Café", CHARSETS["signs"]) == ""  # a letter it cannot write: the sample is skipped
 
 
 def test_widened_crnn_starts_as_the_narrow_one():
