@@ -7,16 +7,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.setup-stamp
 REQS := requirements.txt requirements-ros.txt requirements-dev.txt constraints.txt setup.py
-# The ROS wheels live in the venv prefix: cmake and colcon find them through these.
-ROS_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" AMENT_PREFIX_PATH="$(CURDIR)/$(VENV)" CMAKE_PREFIX_PATH="$(CURDIR)/$(VENV)"
+# The ROS wheels live in the venv prefix: cmake and colcon find them through these. $(call ros_env,VENV)
+ros_env = PATH="$(CURDIR)/$(1)/bin:$$PATH" AMENT_PREFIX_PATH="$(CURDIR)/$(1)" CMAKE_PREFIX_PATH="$(CURDIR)/$(1)"
+ROS_ENV := $(call ros_env,$(VENV))
 SOURCE_INSTALL := source install/setup.bash
+# The second ROS distribution the node tests run on: Jazzy's rclpy from PyPI, its own venv and colcon install.
+JAZZY := .venv-jazzy
+JAZZY_STAMP := $(JAZZY)/.setup-stamp
 DATA := data
 REAL ?=
 REAL_WORDS := $(if $(REAL),--real $(REAL)/words,)
 REAL_SCENES := $(if $(REAL),--real $(REAL)/scenes,)
 WORKERS ?= 2
+ROS_TESTS := test/test_node_graph.py test/test_launch.py
 
-.PHONY: setup build test demo lint models crnn-signs bench bench-int8 bench-node peers bench-peers clean
+.PHONY: setup setup-jazzy build build-jazzy test test-kilted test-jazzy test-robots demo lint models crnn-signs bench bench-int8 bench-node peers bench-peers clean
 
 setup: $(STAMP)  ## .venv with every pinned dependency and .venv/bin/edge-ocr (idempotent)
 
@@ -28,15 +33,41 @@ $(STAMP): $(REQS)
 	$(PY) scripts/fix_ros_wheel_cmake.py
 	touch $(STAMP)
 
-build: setup  ## colcon build of the package (messages, node, launch, config, models) into install/
-	$(PY) scripts/fix_ros_wheel_cmake.py >/dev/null
-	$(ROS_ENV) $(VENV)/bin/colcon build --symlink-install --cmake-args -DPython3_EXECUTABLE=$(CURDIR)/$(PY) \
-	    -DPython3_NumPy_INCLUDE_DIR=$$($(PY) scripts/fix_ros_wheel_cmake.py --print-numpy-include) \
-	    -DBUILD_TESTING=OFF --event-handlers console_cohesion- >/dev/null 2>build.log \
-	    || { tail -40 build.log; exit 1; }
+setup-jazzy: $(JAZZY_STAMP)  ## .venv-jazzy: the engine's pins plus ROS 2 Jazzy's rclpy and build tools from PyPI
 
-test: build  ## the whole suite: engine, training smoke run, evaluation, and the node on a real ROS graph
+$(JAZZY_STAMP): requirements.txt requirements-ros-jazzy.txt constraints-jazzy.txt setup.py
+	test -x $(JAZZY)/bin/python || $(PYTHON) -m venv $(JAZZY)
+	$(JAZZY)/bin/python -m pip install --quiet --upgrade pip==26.3
+	$(JAZZY)/bin/python -m pip install --quiet -c constraints-jazzy.txt -r requirements.txt -r requirements-ros-jazzy.txt pytest
+	$(JAZZY)/bin/python -m pip install --quiet --no-deps -e .
+	$(JAZZY)/bin/python scripts/fix_ros_wheel_cmake.py
+	touch $(JAZZY_STAMP)
+
+# $(call colcon_build,VENV,BUILD_BASE,INSTALL_BASE): the package (messages, node, launch, config, models)
+colcon_build = $(1)/bin/python scripts/fix_ros_wheel_cmake.py >/dev/null && \
+	$(call ros_env,$(1)) $(1)/bin/colcon build --build-base $(2) --install-base $(3) --symlink-install \
+	    --cmake-args -DPython3_EXECUTABLE=$(CURDIR)/$(1)/bin/python \
+	    -DPython3_NumPy_INCLUDE_DIR=$$($(1)/bin/python scripts/fix_ros_wheel_cmake.py --print-numpy-include) \
+	    -DBUILD_TESTING=OFF --event-handlers console_cohesion- >/dev/null 2>$(2).log \
+	    || { tail -40 $(2).log; exit 1; }
+
+build: setup  ## colcon build into install/ (Kilted)
+	$(call colcon_build,$(VENV),build,install)
+
+build-jazzy: setup-jazzy  ## colcon build into install-jazzy/ (Jazzy)
+	$(call colcon_build,$(JAZZY),build-jazzy,install-jazzy)
+
+# The README's test command: lint, the whole suite on Kilted, the node tests on Jazzy, the robot environments.
+test: lint test-kilted test-jazzy test-robots
+
+test-kilted: build  ## engine, training smoke run, evaluation, and the node on a real ROS graph (Kilted rclpy)
 	$(ROS_ENV) bash -c '$(SOURCE_INSTALL) && $(PY) -m pytest -q test'
+
+test-jazzy: build-jazzy  ## the node graph and launch tests again on Jazzy's rclpy and messages
+	$(call ros_env,$(JAZZY)) bash -c 'source install-jazzy/setup.bash && $(JAZZY)/bin/python -c "from importlib.metadata import version; print(\"rclpy\", version(\"rclpy\"))" && $(JAZZY)/bin/python -m pytest -q -p no:cacheprovider $(ROS_TESTS)'
+
+test-robots: setup  ## the README's robot install in emulated Humble, Bookworm and Jazzy Python environments
+	$(PY) scripts/robot_envs.py
 
 demo: build  ## start the node, publish the bundled sample signs to it, print the words, save annotated images
 	$(ROS_ENV) bash -c '$(SOURCE_INSTALL) && $(PY) scripts/demo.py --out demo_output'
@@ -82,4 +113,4 @@ bench-peers: peers  ## accuracy, latency and memory against RapidOCR and Tessera
 	.venv-peers/bin/python scripts/bench_peers.py --scenes ../shared/devset/scenes --words ../shared/devset/words --out docs
 
 clean:
-	rm -rf build install log build.log demo_output
+	rm -rf build install build-jazzy install-jazzy log build.log build-jazzy.log demo_output .robots

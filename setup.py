@@ -12,8 +12,9 @@ setup(
     version="0.1.0",
     description="EAST + CRNN text reading on LiteRT (Coral Edge TPU or CPU), with a ROS 2 node",
     packages=["edge_ocr_ros", "edge_ocr_train"],
-    python_requires=">=3.10",
-    install_requires=["ai-edge-litert", "numpy", "opencv-python-headless", "PyYAML", "tqdm"],
+    # Supported and tested (docs/robots.md): Python 3.10-3.13, numpy 1.21-2.x, OpenCV 4.5.4-5.x.
+    python_requires=">=3.10,<3.14",
+    install_requires=["ai-edge-litert", "numpy>=1.21,<3", "opencv-python-headless>=4.5.4,<6", "PyYAML>=5.4", "tqdm"],
     extras_require={"train": ["tensorflow", "pillow", "matplotlib"]},
     entry_points={"console_scripts": ["edge-ocr=edge_ocr_ros.cli:main"]},
     data_files=[

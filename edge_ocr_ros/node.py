@@ -99,6 +99,12 @@ def to_image_message(image: np.ndarray, header) -> Image:
     return msg
 
 
+def warn(logger, message: str, **kwargs) -> None:
+    """Log a warning through the ROS logger: ``warning`` where rclpy has it (Jazzy deprecates ``warn``),
+    ``warn`` on older rclpy (docs/robots.md lists such fallbacks)."""
+    (getattr(logger, "warning", None) or logger.warn)(message, **kwargs)
+
+
 class OcrNode(LifecycleNode):
     def __init__(self, node_name: str = "ocr_node", **kwargs: Any) -> None:
         super().__init__(node_name, **kwargs)
@@ -245,10 +251,10 @@ class OcrNode(LifecycleNode):
                 self.get_logger().info("image publisher reliability changed; resubscribing to match it")
                 self._subscribe()
         elif setting == "reliable" and ReliabilityPolicy.BEST_EFFORT in found:
-            self.get_logger().warn("qos_reliability is reliable but the image publisher is best-effort: no images will "
+            warn(self.get_logger(), "qos_reliability is reliable but the image publisher is best-effort: no images will "
                                    "arrive; set qos_reliability to auto or best_effort", throttle_duration_sec=10.0)
         elif setting == "best_effort" and ReliabilityPolicy.RELIABLE in found:
-            self.get_logger().warn(f"qos_reliability is best_effort with a reliable publisher: {FASTDDS_HINT}",
+            warn(self.get_logger(), f"qos_reliability is best_effort with a reliable publisher: {FASTDDS_HINT}",
                                    throttle_duration_sec=30.0)
 
     def _on_image(self, msg) -> None:
@@ -356,7 +362,7 @@ class _RosLogAdapter:
         self._logger.info(fmt % args if args else fmt)
 
     def warning(self, fmt: str, *args: Any) -> None:
-        self._logger.warn(fmt % args if args else fmt)
+        warn(self._logger, fmt % args if args else fmt)
 
 
 def main(args: list[str] | None = None) -> int:

@@ -12,12 +12,14 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable
 
 import cv2
 import numpy as np
 import pytest
 import rclpy
+import rclpy.logging
 from diagnostic_msgs.msg import DiagnosticArray
 from edge_ocr_ros.msg import TextDetectionArray
 from helpers import FIXTURES, KNOWN_BOX, KNOWN_TEXT, REPO, fixture_config, known_image
@@ -29,7 +31,7 @@ from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CompressedImage, Image
 
-from edge_ocr_ros.node import OcrNode
+from edge_ocr_ros.node import OcrNode, warn
 
 FIXTURE_PARAMS = {k: v for k, v in fixture_config().as_dict().items() if k.startswith(("detector.", "recognizer."))
                   or k == "edgetpu"}
@@ -416,3 +418,20 @@ def test_params_file_and_remapping_in_a_separate_process():
         node.destroy_node()
     assert "up to 480x352" in out  # the -p override on top of the params file
     assert "subscribed to /pf/camera/image_raw" in out
+
+
+def test_warnings_use_the_loggers_own_method_with_a_fallback_for_older_rclpy():
+    """rclpy from Jazzy on has logger.warning (and deprecates warn); an older logger has only warn."""
+    calls = []
+
+    class HumbleLogger:  # only the older method
+        def warn(self, message, **kwargs):
+            calls.append(("warn", message, kwargs))
+
+    warn(HumbleLogger(), "old", throttle_duration_sec=5.0)
+    logger = rclpy.logging.get_logger("edge_ocr_test")
+    assert hasattr(logger, "warning")  # this run's rclpy (Kilted, or Jazzy in make test-jazzy) has it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        warn(logger, "new")  # no DeprecationWarning from the deprecated warn()
+    assert calls == [("warn", "old", {"throttle_duration_sec": 5.0})]
