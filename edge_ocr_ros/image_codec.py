@@ -6,11 +6,19 @@ with row padding (``step`` > width * bytes per pixel). Anything else raises Inpu
 
 from __future__ import annotations
 
+import os
+
 import cv2
 import numpy as np
 
 from .errors import InputImageError
 from .pipeline import MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE
+
+# OpenCV checks a compressed image's declared size against this after reading its header and before
+# allocating the pixels (read once, at the first decode): a 100 kB PNG declaring 30000 x 30000 is refused
+# instead of taking gigabytes. The same limit as for raw images.
+os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_IMAGE_PIXELS))
+YUV422 = ("yuv422", "uyvy", "yuv422_yuy2", "yuyv")
 
 # encoding -> (bytes per pixel, channels, dtype, conversion to BGR or None)
 ENCODINGS: dict[str, tuple[int, int, type, int | None]] = {
@@ -51,16 +59,28 @@ def raw_to_bgr(encoding: str, width: int, height: int, step: int, data, is_bigen
         peak = float(mono.max())
         gray = (mono * (255.0 / peak) if peak > 0 else mono).astype(np.uint8)  # use the sensor's actual range
         return cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+    if encoding in YUV422 and width % 2:
+        raise InputImageError(f"{encoding} needs an even width (two pixels share their colour), not {width}")
     pixels = rows.reshape(height, width, channels)
     if conversion is None:
         return np.ascontiguousarray(pixels)
-    return cv2.cvtColor(pixels if channels > 1 else pixels[..., 0], conversion)
+    try:
+        return cv2.cvtColor(pixels if channels > 1 else pixels[..., 0], conversion)
+    except cv2.error as exc:  # whatever OpenCV refuses in a message is the message's fault
+        raise InputImageError(f"{encoding} image of {width} x {height} cannot be converted: {str(exc).strip()}") from exc
 
 
 def compressed_to_bgr(data) -> np.ndarray:
-    """Decode a sensor_msgs/CompressedImage payload (JPEG, PNG, ...)."""
+    """Decode a compressed image (a CompressedImage payload or an image file: JPEG, PNG, WebP, PGM, ...) whose
+    declared size is within the limits,
+    without allocating more than that size (see OPENCV_IO_MAX_IMAGE_PIXELS above)."""
     buffer = np.frombuffer(data, dtype=np.uint8)
-    image = cv2.imdecode(buffer, cv2.IMREAD_COLOR) if buffer.size else None
+    try:
+        image = cv2.imdecode(buffer, cv2.IMREAD_COLOR) if buffer.size else None
+    except cv2.error:
+        image = None
     if image is None:
-        raise InputImageError(f"compressed image of {buffer.size} bytes cannot be decoded (corrupt or unsupported)")
+        raise InputImageError(f"compressed image of {buffer.size} bytes cannot be decoded (corrupt, unsupported, or "
+                              f"declaring more than {MAX_IMAGE_PIXELS // 1_000_000} MP)")
     return image
+

@@ -118,14 +118,20 @@ class OcrNode(LifecycleNode):
         self.config_error = ""
         self.frames: LatestSlot[tuple[Any, float]] = LatestSlot()
         self.annotations: LatestSlot[tuple[np.ndarray, OcrResult, Any]] = LatestSlot()
-        self._pending_config: OcrConfig | None = None
+        self._pending_config: OcrConfig | None = None  # the next config for the worker to apply
+        self._requested_config: OcrConfig | None = None  # every accepted change so far
+        self._config_lock = threading.Lock()  # parameter callbacks and the worker both touch _pending_config
+        self._pipeline_lock = threading.Lock()  # one frame at a time, whatever thread a (re)activation left
         self._threads: list[threading.Thread] = []
-        self._running = threading.Event()
+        self._running = threading.Event()  # replaced by a fresh one at each activation
         self._subscription = None
         self._subscribed_reliability: ReliabilityPolicy | None = None
         self._pub_detections = self._pub_image = self._pub_vision = None
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
-        self._diag_timer = self.create_timer(float(self.get_parameter("diagnostics_period").value), self._diagnostics)
+        period = self.get_parameter("diagnostics_period").value
+        if not (isinstance(period, (int, float)) and 0 < period < 3600):  # configure reports it; the timer needs a value
+            period = NODE_PARAMETERS["diagnostics_period"][0]
+        self._diag_timer = self.create_timer(float(period), self._diagnostics)
 
     # ---- parameters -------------------------------------------------------------------------
     def engine_config(self) -> OcrConfig:
@@ -145,10 +151,12 @@ class OcrNode(LifecycleNode):
                 except ConfigError as exc:
                     return SetParametersResult(successful=False, reason=str(exc))
         if changes and self.pipeline is not None:
-            try:  # on top of changes not yet applied by the worker
-                self._pending_config = (self._pending_config or self.pipeline.config).replace_items(changes)
-            except ConfigError as exc:
-                return SetParametersResult(successful=False, reason=str(exc))
+            with self._config_lock:
+                try:  # on top of every change requested so far, applied by the worker or not
+                    self._requested_config = self._requested_config.replace_items(changes)
+                except ConfigError as exc:
+                    return SetParametersResult(successful=False, reason=str(exc))
+                self._pending_config = self._requested_config
         return SetParametersResult(successful=True)
 
     # ---- lifecycle --------------------------------------------------------------------------
@@ -157,8 +165,9 @@ class OcrNode(LifecycleNode):
             value = self.get_parameter(name).value
             if choices and value not in choices:
                 raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
-        if not self.get_parameter("diagnostics_period").value > 0:
-            raise ConfigError("diagnostics_period must be a positive number of seconds")
+        period = self.get_parameter("diagnostics_period").value
+        if not (isinstance(period, (int, float)) and 0 < period < 3600):
+            raise ConfigError(f"diagnostics_period must be between 0 and 3600 seconds (exclusive), not {period!r}")
 
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
         try:
@@ -169,6 +178,7 @@ class OcrNode(LifecycleNode):
             self.get_logger().error(f"configure failed: {exc}")
             return TransitionCallbackReturn.FAILURE
         self.config_error = ""
+        self._requested_config, self._pending_config = self.pipeline.config, None
         self._pub_detections = self.create_lifecycle_publisher(TextDetectionArray, "text_detections", 10)
         self._pub_image = self.create_lifecycle_publisher(Image, "text_detections/image", 1)
         if Detection2DArray is not None and self.get_parameter("publish_vision_msgs").value:
@@ -176,15 +186,17 @@ class OcrNode(LifecycleNode):
         return super().on_configure(state)
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
-        self._subscribe()
-        self._running.set()
+        result = super().on_activate(state)  # enables the lifecycle publishers: no early result is lost
+        self._running = running = threading.Event()
+        running.set()
         self.frames.reopen()
         self.annotations.reopen()
-        self._threads = [threading.Thread(target=self._work, name="ocr_worker", daemon=True),
-                         threading.Thread(target=self._annotate, name="ocr_annotator", daemon=True)]
+        self._threads = [threading.Thread(target=self._work, args=(running,), name="ocr_worker", daemon=True),
+                         threading.Thread(target=self._annotate, args=(running,), name="ocr_annotator", daemon=True)]
         for t in self._threads:
             t.start()
-        return super().on_activate(state)
+        self._subscribe()
+        return result
 
     def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
         self._stop_threads()
@@ -194,16 +206,37 @@ class OcrNode(LifecycleNode):
         return super().on_deactivate(state)
 
     def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
-        for pub in (self._pub_detections, self._pub_image, self._pub_vision):
-            if pub is not None:
-                self.destroy_publisher(pub)
-        self._pub_detections = self._pub_image = self._pub_vision = None
-        self.pipeline = None
-        return TransitionCallbackReturn.SUCCESS
+        self._release()
+        return super().on_cleanup(state)
 
     def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """From any state: stop reading, release everything; diagnostics then say the node is finalized."""
         self._stop_threads()
-        return TransitionCallbackReturn.SUCCESS
+        if self._subscription is not None:
+            self.destroy_subscription(self._subscription)
+            self._subscription = None
+        self._release()
+        self.config_error = "shut down (finalized)"
+        return super().on_shutdown(state)
+
+    def _destroy_lifecycle_publisher(self, pub) -> None:
+        """rclpy from Kilted on has destroy_lifecycle_publisher; older rclpy (Jazzy 7.1.6) does not, and
+        its destroy_publisher leaves the publisher in the node's managed entities: drop it there too."""
+        if hasattr(self, "destroy_lifecycle_publisher"):
+            self.destroy_lifecycle_publisher(pub)
+            return
+        getattr(self, "_managed_entities", set()).discard(pub)
+        self.destroy_publisher(pub)
+
+    def _release(self) -> None:
+        """Destroy the lifecycle publishers (so that the node's managed entities do not pile up over
+        configure/cleanup cycles) and drop the models."""
+        for pub in (self._pub_detections, self._pub_image, self._pub_vision):
+            if pub is not None:
+                self._destroy_lifecycle_publisher(pub)
+        self._pub_detections = self._pub_image = self._pub_vision = None
+        with self._pipeline_lock:
+            self.pipeline = None
 
     def _stop_threads(self) -> None:
         self._running.clear()
@@ -266,27 +299,41 @@ class OcrNode(LifecycleNode):
             return compressed_to_bgr(msg.data)
         return raw_to_bgr(msg.encoding, msg.width, msg.height, msg.step, msg.data, bool(msg.is_bigendian))
 
-    def _work(self) -> None:
-        while self._running.is_set():
+    def _work(self, running: threading.Event) -> None:
+        while running.is_set():
             item = self.frames.take(timeout=0.5)
-            if item is None or self.pipeline is None:
+            if item is None:
                 continue
-            msg, _ = item
-            if self._pending_config is not None:
-                config, self._pending_config = self._pending_config, None
+            with self._pipeline_lock:  # a worker of an earlier activation may still finish a slow frame
+                if running.is_set() and self.pipeline is not None:
+                    self._process(item[0])
+
+    def _take_pending_config(self) -> OcrConfig | None:
+        with self._config_lock:
+            config, self._pending_config = self._pending_config, None
+        return config
+
+    def _process(self, msg) -> None:
+        """One frame, start to end: nothing raised here may end the worker."""
+        try:
+            config = self._take_pending_config()
+            if config is not None:
                 self.pipeline.update(config)
-            try:
-                image = self._decode(msg)
-                result = self.pipeline.run(image)
-            except InputImageError as exc:
-                self.stats.error("bad_input", str(exc))
-                self.get_logger().error(f"dropped a bad image: {exc}", throttle_duration_sec=5.0)
-                continue
-            except Exception as exc:  # keep serving: a crash here would silence the node
-                self.stats.error("processing", f"{type(exc).__name__}: {exc}")
-                self.get_logger().error(f"OCR failed: {type(exc).__name__}: {exc}", throttle_duration_sec=5.0)
-                continue
+            image = self._decode(msg)
+            result = self.pipeline.run(image)
+        except InputImageError as exc:
+            self.stats.error("bad_input", str(exc))
+            self.get_logger().error(f"dropped a bad image: {exc}", throttle_duration_sec=5.0)
+            return
+        except Exception as exc:  # keep serving: a crash here would silence the node
+            self.stats.error("processing", f"{type(exc).__name__}: {exc}")
+            self.get_logger().error(f"OCR failed: {type(exc).__name__}: {exc}", throttle_duration_sec=5.0)
+            return
+        try:
             self._publish(msg.header, result, image)
+        except Exception as exc:  # a publisher gone in a transition, a message field out of range
+            self.stats.error("processing", f"publishing: {type(exc).__name__}: {exc}")
+            self.get_logger().error(f"publishing failed: {type(exc).__name__}: {exc}", throttle_duration_sec=5.0)
 
     def _publish(self, header, result: OcrResult, image: np.ndarray) -> None:
         if self._pub_detections is not None:
@@ -299,8 +346,8 @@ class OcrNode(LifecycleNode):
         if self._pub_image is not None and self._pub_image.get_subscription_count() > 0:
             self.annotations.put((image, result, header))
 
-    def _annotate(self) -> None:
-        while self._running.is_set():
+    def _annotate(self, running: threading.Event) -> None:
+        while running.is_set():
             item = self.annotations.take(timeout=0.5)
             if item is None or self._pub_image is None:
                 continue
@@ -311,6 +358,19 @@ class OcrNode(LifecycleNode):
             except Exception as exc:  # keep the thread alive: annotation is best effort
                 self.stats.error("processing", f"annotation: {type(exc).__name__}: {exc}")
                 self.get_logger().error(f"annotated image failed: {exc}", throttle_duration_sec=5.0)
+
+    def _restart_dead_threads(self) -> bool:
+        """While active, a worker that died (it should not: _process catches everything) is restarted, and
+        the diagnostics say so: the node never stops answering while reporting OK."""
+        dead = [i for i, t in enumerate(self._threads) if not t.is_alive()]
+        for i in dead:
+            old = self._threads[i]
+            self.stats.error("processing", f"thread {old.name} had stopped")
+            self.get_logger().error(f"thread {old.name} had stopped; restarting it")
+            target = self._work if old.name == "ocr_worker" else self._annotate
+            self._threads[i] = threading.Thread(target=target, args=(self._running,), name=old.name, daemon=True)
+            self._threads[i].start()
+        return bool(dead)
 
     # ---- diagnostics ------------------------------------------------------------------------
     def _diagnostics(self) -> None:
@@ -336,6 +396,8 @@ class OcrNode(LifecycleNode):
             status.level, status.message = DiagnosticStatus.ERROR, self.config_error or "not configured (models not loaded)"
         elif self._subscription is None:
             status.level, status.message = DiagnosticStatus.WARN, "inactive (not subscribed)"
+        elif self._restart_dead_threads():
+            status.level, status.message = DiagnosticStatus.ERROR, "a worker thread had stopped; restarted it"
         elif w.errors["processing"]:
             status.level, status.message = DiagnosticStatus.ERROR, f"{w.errors['processing']} frame(s) failed"
         elif w.errors["bad_input"]:

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from .errors import ConfigError, InputImageError
+from .image_codec import compressed_to_bgr
 
 LOG = logging.getLogger(__name__)
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm"})
@@ -21,10 +22,10 @@ def read_image(path: Path) -> np.ndarray:
         data = np.fromfile(str(path), dtype=np.uint8)
     except OSError as exc:
         raise InputImageError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if image is None:
-        raise InputImageError(f"{path} is not a readable image (empty, corrupt or unsupported format)")
-    return image
+    try:
+        return compressed_to_bgr(data)
+    except InputImageError as exc:
+        raise InputImageError(f"{path} is not a readable image: {exc}") from exc
 
 
 def image_files(folder: Path) -> list[Path]:

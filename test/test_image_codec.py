@@ -1,5 +1,10 @@
 """ROS image payloads to BGR: every supported encoding, row padding, and the errors."""
 
+import struct
+import subprocess
+import sys
+import zlib
+
 import cv2
 import numpy as np
 import pytest
@@ -64,3 +69,42 @@ def test_compressed():
         compressed_to_bgr(b"\xff\xd8garbage")
     with pytest.raises(InputImageError):
         compressed_to_bgr(b"")
+
+
+@pytest.mark.parametrize("encoding", ["yuv422", "yuv422_yuy2"])
+def test_an_odd_width_422_image_is_a_bad_input_not_an_internal_error(encoding):
+    with pytest.raises(InputImageError, match="even width"):
+        raw_to_bgr(encoding, 641, 2, 641 * 2, bytes(641 * 2 * 2))
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A small valid PNG (grey, all zero) that declares width x height: the pixels compress to almost nothing."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    packer, row, parts = zlib.compressobj(9), bytes(width + 1), []
+    for _ in range(height):
+        parts.append(packer.compress(row))
+    parts.append(packer.flush())
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")
+
+
+def test_a_decompression_bomb_is_refused_before_it_takes_memory(tmp_path):
+    """A 20000 x 20000 PNG of a few hundred kB: decoding it to BGR would take 1.2 GB. It is refused by its
+    declared size, in a fresh process whose peak memory stays far below that; the CLI says so in one line."""
+    path = tmp_path / "bomb.png"
+    path.write_bytes(png_bomb(20000, 20000))
+    assert path.stat().st_size < 1_000_000
+    probe = ("import resource, sys\nfrom edge_ocr_ros.errors import InputImageError\n"
+             "from edge_ocr_ros.image_codec import compressed_to_bgr\n"
+             f"data = open({str(path)!r}, 'rb').read()\n"
+             "try:\n    compressed_to_bgr(data)\n    print('decoded')\nexcept InputImageError as exc:\n    print('refused:', exc)\n"
+             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    verdict, peak_kb = out.stdout.splitlines()
+    assert verdict.startswith("refused:") and "100 MP" in verdict
+    assert int(peak_kb) < 500_000  # kB: the interpreter, numpy and OpenCV, no pixel buffer
+    cli = subprocess.run([sys.executable, "-m", "edge_ocr_ros.cli", "--image", str(path)], capture_output=True,
+                         text=True, timeout=120)
+    assert cli.returncode == 2 and "is not a readable image" in cli.stderr and "Traceback" not in cli.stderr

@@ -435,3 +435,63 @@ def test_warnings_use_the_loggers_own_method_with_a_fallback_for_older_rclpy():
         warnings.simplefilter("error", DeprecationWarning)
         warn(logger, "new")  # no DeprecationWarning from the deprecated warn()
     assert calls == [("warn", "old", {"throttle_duration_sec": 5.0})]
+
+
+def test_parameter_changes_are_never_lost_while_the_worker_applies_earlier_ones(graph):
+    """A change set while the worker holds an earlier one (taken, not yet applied) keeps both."""
+    g = graph()
+    node = g.ocr
+    assert node._on_set_parameters([Parameter("detector.padding", value=0.3)]).successful
+    taken = node._take_pending_config()  # the worker has taken it and not applied it yet
+    assert node._on_set_parameters([Parameter("detector.score_threshold", value=0.8)]).successful
+    node.pipeline.update(taken)
+    node.pipeline.update(node._take_pending_config())
+    assert (node.pipeline.config["detector.padding"], node.pipeline.config["detector.score_threshold"]) == (0.3, 0.8)
+
+
+def test_lifecycle_cycles_keep_entities_and_threads_constant_and_results_flow_at_once(graph):
+    g = graph({"autostart": False}, autostart=False)
+    node = g.ocr
+    entities = []
+    for _ in range(20):
+        node.trigger_configure()
+        node.trigger_activate()
+        node.trigger_deactivate()
+        node.trigger_cleanup()
+        entities.append(len(node._managed_entities))
+    assert len(set(entities)) == 1, entities
+    workers = [t for t in threading.enumerate() if t.name == "ocr_worker" and t.is_alive()]
+    assert workers == []
+    node.trigger_configure()
+    node.trigger_activate()
+    assert len([t for t in threading.enumerate() if t.name == "ocr_worker" and t.is_alive()]) == 1
+    pub = g.publisher()  # the first frame after activation is answered: publishers were enabled first
+    img, _ = camera_image()
+    pub.publish(image_msg(img, stamp=11))
+    assert wait_for(lambda: any(r.header.stamp.sec == 11 for r in g.results))
+
+
+def test_a_worker_that_stops_is_reported_and_restarted(graph):
+    g = graph()
+    node = g.ocr
+    node._running.clear()  # the worker and annotator leave their loops, as if they had died
+    node.frames.close()
+    assert wait_for(lambda: not any(t.is_alive() for t in node._threads))
+    node._running.set()
+    node.frames.reopen()
+    messages = [g.latest_diagnostics() for _ in range(2)]  # the first may predate the check
+    assert any(d["level"] == 2 and "restarted" in d["message"] for d in messages), messages
+    assert all(t.is_alive() for t in node._threads)
+    pub = g.publisher()
+    img, _ = camera_image()
+    pub.publish(image_msg(img, stamp=12))
+    assert wait_for(lambda: any(r.header.stamp.sec == 12 for r in g.results))
+
+
+def test_shutdown_from_active_stops_reading_and_says_so(graph):
+    g = graph()
+    node = g.ocr
+    node.trigger_shutdown()
+    assert node._subscription is None and node.pipeline is None
+    diag = g.latest_diagnostics()
+    assert diag["level"] == 2 and "shut down" in diag["message"]
