@@ -118,6 +118,8 @@ def validate_value(name: str, value: Any) -> Any:
         raise ConfigError(f"unknown setting '{name}'{hint}")
     spec = SCHEMA[name]
     default = spec.default
+    if name == "edgetpu" and isinstance(value, bool):  # YAML (and launch arguments) read on/off as booleans
+        value = "on" if value else "off"
     try:
         if isinstance(default, bool):
             if not isinstance(value, bool):

@@ -9,6 +9,7 @@ text_detections/image and text_detections/vision out; /diagnostics at diagnostic
 
 from __future__ import annotations
 
+import array
 import threading
 import time
 from typing import Any
@@ -17,7 +18,7 @@ import numpy as np
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import Point32
-from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, SetParametersResult
+from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.parameter import Parameter
@@ -44,20 +45,21 @@ FASTDDS_HINT = ("best-effort images larger than about 0.5 MB are lost by FastDDS
 
 
 def _descriptor(name: str, read_only: bool) -> ParameterDescriptor:
+    """Dynamically typed, with the allowed values in the text rather than as rclpy ranges: every value, from
+    a params file, ``-p``, a launch argument or ``ros2 param set``, goes through the one validation of
+    ``config.validate_value`` (integers accepted for decimals, ``on``/``off`` read as booleans by YAML
+    accepted for ``edgetpu``), so that a bad value gets one line naming it, never an rclpy exception."""
     if name in NODE_PARAMETERS:
-        default, text, choices = NODE_PARAMETERS[name]
+        _, text, choices = NODE_PARAMETERS[name]
         spec_min = spec_max = None
     else:
         spec = SCHEMA[name]
-        default, text, choices, spec_min, spec_max = spec.default, spec.description, spec.choices, spec.minimum, spec.maximum
+        text, choices, spec_min, spec_max = spec.description, spec.choices, spec.minimum, spec.maximum
     if choices:
         text += f" ({' | '.join(choices)})"
-    d = ParameterDescriptor(description=text, read_only=read_only)
-    if spec_min is not None and isinstance(default, float):
-        d.floating_point_range = [FloatingPointRange(from_value=float(spec_min), to_value=float(spec_max), step=0.0)]
-    elif spec_min is not None and isinstance(default, int) and not isinstance(default, bool):
-        d.integer_range = [IntegerRange(from_value=int(spec_min), to_value=int(spec_max), step=1)]
-    return d
+    elif spec_min is not None:
+        text += f" ({spec_min:g} .. {spec_max:g})"
+    return ParameterDescriptor(description=text, read_only=read_only, dynamic_typing=True)
 
 
 def to_message(result: OcrResult, header) -> TextDetectionArray:
@@ -138,7 +140,7 @@ class OcrNode(LifecycleNode):
         values = {}
         for name in SCHEMA:
             value = self.get_parameter(name).value
-            values[name] = list(value) if isinstance(SCHEMA[name].default, list) else value
+            values[name] = list(value) if isinstance(value, (list, tuple, array.array)) else value
         return OcrConfig(values)
 
     def _on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
@@ -161,10 +163,12 @@ class OcrNode(LifecycleNode):
 
     # ---- lifecycle --------------------------------------------------------------------------
     def _check_node_parameters(self) -> None:
-        for name, (_, _, choices) in NODE_PARAMETERS.items():
+        for name, (default, _, choices) in NODE_PARAMETERS.items():
             value = self.get_parameter(name).value
             if choices and value not in choices:
                 raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+            if isinstance(default, bool) and not isinstance(value, bool):
+                raise ConfigError(f"{name} must be true or false, not {value!r}")
         period = self.get_parameter("diagnostics_period").value
         if not (isinstance(period, (int, float)) and 0 < period < 3600):
             raise ConfigError(f"diagnostics_period must be between 0 and 3600 seconds (exclusive), not {period!r}")

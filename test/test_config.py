@@ -73,3 +73,11 @@ def test_replace_validates():
     assert cfg.replace(detector__padding=0.2)["detector.padding"] == 0.2
     with pytest.raises(ConfigError):
         cfg.replace(detector__padding=2.0)
+
+
+@pytest.mark.parametrize("text, expected", [("on", "on"), ("off", "off"), ("true", "on"), ("false", "off"), ("auto", "auto")])
+def test_edgetpu_on_and_off_read_by_yaml_as_booleans_are_accepted(tmp_path, text, expected):
+    """YAML 1.1 (PyYAML, launch_ros) reads on/off/true/false as booleans; `edgetpu: on` must still mean on."""
+    path = tmp_path / "params.yaml"
+    path.write_text(f"/**:\n  ros__parameters:\n    edgetpu: {text}\n")
+    assert OcrConfig.from_yaml(path)["edgetpu"] == expected

@@ -495,3 +495,34 @@ def test_shutdown_from_active_stops_reading_and_says_so(graph):
     assert node._subscription is None and node.pipeline is None
     diag = g.latest_diagnostics()
     assert diag["level"] == 2 and "shut down" in diag["message"]
+
+
+def test_integers_for_decimals_and_on_off_booleans_for_edgetpu_are_accepted_at_start(graph):
+    """-p detector.padding:=0, mean: [123, 116, 103], diagnostics_period: 1 and a YAML `edgetpu: off`
+    (a boolean to YAML and to launch_ros) configure the node; no rclpy type exception."""
+    g = graph({"detector.padding": 0, "detector.mean": [123, 116, 103], "diagnostics_period": 1, "edgetpu": False})
+    assert g.ocr.pipeline is not None
+    assert g.ocr.pipeline.config["detector.padding"] == 0.0 and g.ocr.pipeline.config["edgetpu"] == "off"
+    assert g.ocr.pipeline.config["detector.mean"] == [123.0, 116.0, 103.0]
+    request = SetParameters.Request(parameters=[Parameter("detector.padding", value=1).to_parameter_msg()])
+    result = g.call(SetParameters, g.ocr.get_fully_qualified_name() + "/set_parameters", request).results[0]
+    assert result.successful, result.reason  # an integer at runtime too (rclpy said "expected '3' got '2'")
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("detector.score_threshold", -0.5, "detector.score_threshold must be between 0 and 1, not -0.5"),
+    ("detector.score_threshold", float("nan"), "detector.score_threshold must be a float"),
+    ("num_threads", 0, "num_threads must be between 1 and 64, not 0"),
+    ("detector.tiles", "3by3", "detector.tiles must be auto, off or COLSxROWS"),
+    ("edgetpu", True, "edgetpu is 'on' but the Edge TPU model"),
+    ("diagnostics_period", -1.0, "diagnostics_period must be between 0 and 3600"),
+    ("autostart", "yes", "autostart must be true or false"),
+])
+def test_a_bad_start_up_value_leaves_the_node_up_unconfigured_and_saying_why(graph, name, value, message):
+    g = graph({name: value}, autostart=False)
+    g.ocr.trigger_configure()  # what autostart does first; it fails, so activation is not attempted
+    assert g.ocr.pipeline is None
+    diag = g.latest_diagnostics()
+    assert diag["level"] == 2 and message in diag["message"], diag["message"]
+    g.ocr.trigger_configure()  # still refused, still serving diagnostics: fix the value, then configure
+    assert g.ocr.pipeline is None
