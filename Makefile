@@ -64,7 +64,7 @@ test-kilted: build  ## engine, training smoke run, evaluation, and the node on a
 	$(ROS_ENV) bash -c '$(SOURCE_INSTALL) && $(PY) -m pytest -q test'
 
 test-jazzy: build-jazzy  ## the node graph and launch tests again on Jazzy's rclpy and messages
-	$(call ros_env,$(JAZZY)) bash -c 'source install-jazzy/setup.bash && $(JAZZY)/bin/python -c "from importlib.metadata import version; print(\"rclpy\", version(\"rclpy\"))" && $(JAZZY)/bin/python -m pytest -q -p no:cacheprovider $(ROS_TESTS)'
+	$(call ros_env,$(JAZZY)) bash -c 'source install-jazzy/setup.bash && $(JAZZY)/bin/python -c "from importlib.metadata import version; print(\"ros-rclpy\", version(\"ros-rclpy\"))" && $(JAZZY)/bin/python -m pytest -q -p no:cacheprovider $(ROS_TESTS)'
 
 test-robots: setup  ## the README's robot install in emulated Humble, Bookworm and Jazzy Python environments
 	$(PY) scripts/robot_envs.py
