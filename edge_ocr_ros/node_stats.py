@@ -22,6 +22,7 @@ class StatsWindow:
     latency_p50_ms: float | None
     latency_p95_ms: float | None
     latency_max_ms: float | None
+    stamp_delay_p50_ms: float | None = None  # node clock minus image stamp (sim time with use_sim_time)
 
     @property
     def input_fps(self) -> float:
@@ -43,6 +44,7 @@ class NodeStats:
         self._received = self._processed = self._dropped = 0
         self._errors: Counter = Counter()
         self._latencies: deque[float] = deque(maxlen=self.LATENCY_SAMPLES)
+        self._delays: deque[float] = deque(maxlen=self.LATENCY_SAMPLES)
         self.total_received = self.total_processed = self.total_dropped = 0
         self.total_errors: Counter = Counter()
         self.last_error = ""
@@ -55,11 +57,13 @@ class NodeStats:
                 self._dropped += 1
                 self.total_dropped += 1
 
-    def processed(self, latency_ms: float) -> None:
+    def processed(self, latency_ms: float, stamp_delay_ms: float | None = None) -> None:
         with self._lock:
             self._processed += 1
             self.total_processed += 1
             self._latencies.append(latency_ms)
+            if stamp_delay_ms is not None:
+                self._delays.append(stamp_delay_ms)
 
     def error(self, kind: str, message: str) -> None:
         with self._lock:
@@ -74,8 +78,10 @@ class NodeStats:
             w = StatsWindow(now - self._t0, self._received, self._processed, self._dropped, self._errors,
                             float(np.percentile(lat, 50)) if lat is not None else None,
                             float(np.percentile(lat, 95)) if lat is not None else None,
-                            float(lat.max()) if lat is not None else None)
+                            float(lat.max()) if lat is not None else None,
+                            float(np.median(self._delays)) if self._delays else None)
             self._t0, self._received, self._processed, self._dropped = now, 0, 0, 0
             self._errors = Counter()
             self._latencies.clear()
+            self._delays.clear()
             return w

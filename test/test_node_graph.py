@@ -526,3 +526,21 @@ def test_a_bad_start_up_value_leaves_the_node_up_unconfigured_and_saying_why(gra
     assert diag["level"] == 2 and message in diag["message"], diag["message"]
     g.ocr.trigger_configure()  # still refused, still serving diagnostics: fix the value, then configure
     assert g.ocr.pipeline is None
+
+
+def test_latency_is_measured_from_reception_and_the_stamp_delay_apart(graph):
+    """A bag replayed with hour-old stamps: latency stays the node's own (milliseconds), the stamp delay
+    says an hour (it used to be reported as the latency, and the node stayed OK)."""
+    g = graph()
+    pub = g.publisher()
+    img, _ = camera_image()
+    old = time.time() - 3600
+    for i in range(5):
+        msg = image_msg(img)
+        msg.header.stamp.sec, msg.header.stamp.nanosec = int(old) + i, 0
+        pub.publish(msg)
+        time.sleep(0.05)
+    assert wait_for(lambda: len(g.results) >= 3)
+    time.sleep(0.2)
+    diag = g.latest_diagnostics()
+    assert float(diag["latency_p50_ms"]) < 1000 and 3_500_000 < float(diag["stamp_delay_p50_ms"]) < 3_700_000
