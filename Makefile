@@ -82,7 +82,8 @@ models: setup
 	$(PY) -m edge_ocr_train.train_crnn --synth $(DATA)/words_synth $(REAL_WORDS) --steps 20000 --resume $(if $(REAL),--select-best,)
 	$(PY) -m edge_ocr_train.train_east --synth $(DATA)/scenes_synth $(REAL_SCENES) --steps 10000 --threads 1 --resume
 	$(PY) -m edge_ocr_train.export --crnn-weights models/crnn.weights.h5 --east-weights models/east.weights.h5 \
-	    --calib-words $(DATA)/words_synth --calib-scenes $(DATA)/scenes_synth --out models
+	    --calib-words $(if $(REAL),$(REAL)/words,$(DATA)/words_synth) \
+	    --calib-scenes $(if $(REAL),$(REAL)/scenes,$(DATA)/scenes_synth) --out models
 	$(PY) -m edge_ocr_train.make_lexicon --out models/lexicon.txt.gz
 
 # The cased alphabet with sign punctuation (the accuracy issue): synthetic words with case and punctuation,
