@@ -117,6 +117,12 @@ class Graph:
         assert wait_for(lambda: pub.get_subscription_count() > 0), f"ocr_node never subscribed to {topic}"
         return pub
 
+    def assert_answers(self, stamp: int) -> None:
+        """Publish one camera frame stamped ``stamp`` and wait for its results."""
+        img, _ = camera_image()
+        self.publisher().publish(image_msg(img, stamp=stamp))
+        assert wait_for(lambda: any(r.header.stamp.sec == stamp for r in self.results))
+
     def latest_diagnostics(self) -> dict[str, str]:
         self.diagnostics.clear()
         assert wait_for(lambda: len(self.diagnostics) > 0, 5.0)
@@ -465,10 +471,7 @@ def test_lifecycle_cycles_keep_entities_and_threads_constant_and_results_flow_at
     node.trigger_configure()
     node.trigger_activate()
     assert len([t for t in threading.enumerate() if t.name == "ocr_worker" and t.is_alive()]) == 1
-    pub = g.publisher()  # the first frame after activation is answered: publishers were enabled first
-    img, _ = camera_image()
-    pub.publish(image_msg(img, stamp=11))
-    assert wait_for(lambda: any(r.header.stamp.sec == 11 for r in g.results))
+    g.assert_answers(stamp=11)  # the first frame after activation is answered: publishers were enabled first
 
 
 def test_a_worker_that_stops_is_reported_and_restarted(graph):
@@ -482,10 +485,7 @@ def test_a_worker_that_stops_is_reported_and_restarted(graph):
     messages = [g.latest_diagnostics() for _ in range(2)]  # the first may predate the check
     assert any(d["level"] == 2 and "restarted" in d["message"] for d in messages), messages
     assert all(t.is_alive() for t in node._threads)
-    pub = g.publisher()
-    img, _ = camera_image()
-    pub.publish(image_msg(img, stamp=12))
-    assert wait_for(lambda: any(r.header.stamp.sec == 12 for r in g.results))
+    g.assert_answers(stamp=12)
 
 
 def test_shutdown_from_active_stops_reading_and_says_so(graph):
