@@ -10,8 +10,12 @@ text_detections/image and text_detections/vision out; /diagnostics at diagnostic
 from __future__ import annotations
 
 import array
+import difflib
+import functools
+import platform
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,6 +43,7 @@ try:  # optional: not on PyPI, present on robots with apt ROS
 except ImportError:  # pragma: no cover - depends on the installation
     Detection2DArray = None
 
+FIXED_AT_START = ("autostart", "diagnostics_period")  # used when the node starts, not at configure
 RELIABILITY = {"best_effort": ReliabilityPolicy.BEST_EFFORT, "reliable": ReliabilityPolicy.RELIABLE}
 FASTDDS_HINT = ("best-effort images larger than about 0.5 MB are lost by FastDDS's default transports; "
                 "use a reliable publisher or FASTDDS_BUILTIN_TRANSPORTS=LARGE_DATA on both ends")
@@ -103,6 +108,20 @@ def to_image_message(image: np.ndarray, header) -> Image:
     return msg
 
 
+@functools.cache
+def cpu_name() -> str:
+    """The processor for diagnostics' hardware_id: /proc/cpuinfo's model (a Pi names its board there)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        info = []
+    for key in ("Model", "model name", "Hardware"):
+        for line in info:
+            if line.split(":")[0].strip() == key and ":" in line:
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine() or "cpu"
+
+
 def warn(logger, message: str, **kwargs) -> None:
     """Log a warning through the ROS logger: ``warning`` where rclpy has it (Jazzy deprecates ``warn``),
     ``warn`` on older rclpy (docs/robots.md lists such fallbacks)."""
@@ -112,10 +131,13 @@ def warn(logger, message: str, **kwargs) -> None:
 class OcrNode(LifecycleNode):
     def __init__(self, node_name: str = "ocr_node", **kwargs: Any) -> None:
         super().__init__(node_name, **kwargs)
+        # Settings read at configure (models, sizes, node options) can be set while the node is unconfigured
+        # and are refused, with the way to change them, while it is configured (see _on_set_parameters).
         for name, (default, _, _) in NODE_PARAMETERS.items():
-            self.declare_parameter(name, default, _descriptor(name, read_only=True))
+            self.declare_parameter(name, default, _descriptor(name, read_only=name in FIXED_AT_START))
         for name, spec in SCHEMA.items():
-            self.declare_parameter(name, spec.default, _descriptor(name, read_only=spec.reload))
+            self.declare_parameter(name, spec.default, _descriptor(name, read_only=False))
+        self._warn_unknown_overrides()
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self.stats = NodeStats()
         self.pipeline: OcrPipeline | None = None
@@ -145,10 +167,28 @@ class OcrNode(LifecycleNode):
             values[name] = list(value) if isinstance(value, (list, tuple, array.array)) else value
         return OcrConfig(values)
 
+    def _warn_unknown_overrides(self) -> None:
+        """A params-file or -p key that no parameter has (a typo) is ignored by rclpy without a word: say so
+        (and keep the lines in ``unknown_parameters``)."""
+        known = [*SCHEMA, *NODE_PARAMETERS, "use_sim_time"]
+        self.unknown_parameters = []
+        for key in getattr(self, "_parameter_overrides", {}):
+            if key not in known and not key.startswith("qos_overrides."):
+                close = difflib.get_close_matches(key, known, n=1)
+                self.unknown_parameters.append(f"unknown parameter '{key}' is ignored"
+                                               + (f"; did you mean '{close[0]}'?" if close else ""))
+                warn(self.get_logger(), self.unknown_parameters[-1])
+
     def _on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
-        """Validate runtime changes; thresholds take effect on the next frame."""
+        """Validate changes: thresholds take effect on the next frame; settings read at configure only
+        while the node is unconfigured."""
         changes = {}
         for p in params:
+            at_configure = p.name in NODE_PARAMETERS or (p.name in SCHEMA and SCHEMA[p.name].reload)
+            if at_configure and self.pipeline is not None:
+                return SetParametersResult(successful=False, reason=(
+                    f"{p.name} is read when the node is configured: deactivate and clean up the node, set it, "
+                    "then configure again"))
             if p.name in SCHEMA:
                 try:
                     changes[p.name] = validate_value(p.name, p.value)
@@ -399,14 +439,17 @@ class OcrNode(LifecycleNode):
                   "last_error": self.stats.last_error}
         if self.pipeline is not None:
             det, rec = self.pipeline.detector_accelerator, self.pipeline.recognizer_accelerator
-            status.hardware_id = "edgetpu" if "edgetpu" in (det.name, rec.name) else "cpu"
+            tpu = det.edgetpu or rec.edgetpu
+            status.hardware_id = f"Edge TPU {tpu.device or 'default'}" if tpu is not None else cpu_name()
             values.update(accelerator=f"detector: {det.name}, recognizer: {rec.name}",
                           detector_model=", ".join(str(p) for p in det.model_paths),
                           recognizer_model=str(rec.model_paths[0]), precision=self.pipeline.config["precision"])
-        if self.pipeline is None:
-            status.level, status.message = DiagnosticStatus.ERROR, self.config_error or "not configured (models not loaded)"
+        if self.pipeline is None and self.config_error:
+            status.level, status.message = DiagnosticStatus.ERROR, self.config_error
+        elif self.pipeline is None:  # deliberately, e.g. waiting for a lifecycle manager: not a fault
+            status.level, status.message = DiagnosticStatus.OK, "unconfigured: waiting for configure (models not loaded)"
         elif self._subscription is None:
-            status.level, status.message = DiagnosticStatus.WARN, "inactive (not subscribed)"
+            status.level, status.message = DiagnosticStatus.OK, "inactive: configured, waiting for activate"
         elif self._restart_dead_threads():
             status.level, status.message = DiagnosticStatus.ERROR, "a worker thread had stopped; restarted it"
         elif w.errors["processing"]:

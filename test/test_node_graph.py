@@ -544,3 +544,47 @@ def test_latency_is_measured_from_reception_and_the_stamp_delay_apart(graph):
     time.sleep(0.2)
     diag = g.latest_diagnostics()
     assert float(diag["latency_p50_ms"]) < 1000 and 3_500_000 < float(diag["stamp_delay_p50_ms"]) < 3_700_000
+
+
+def test_models_change_by_reconfiguring_and_are_refused_while_configured(graph):
+    """Model settings are read at configure: refused (with the way to do it) while configured, accepted
+    while unconfigured, used by the next configure."""
+    g = graph()
+    node = g.ocr
+    name = node.get_fully_qualified_name() + "/set_parameters"
+
+    def set_param(key, value):
+        return g.call(SetParameters, name, SetParameters.Request(parameters=[Parameter(key, value=value).to_parameter_msg()])).results[0]
+
+    refused = set_param("precision", "int8")
+    assert not refused.successful and "clean up the node, set it, then configure" in refused.reason
+    node.trigger_deactivate()
+    node.trigger_cleanup()
+    assert set_param("precision", "int8").successful
+    assert set_param("detector.int8_models", [str(FIXTURES / "east_known_box_int8.tflite")]).successful
+    assert set_param("recognizer.int8_model", str(FIXTURES / "crnn_stripes_int8.tflite")).successful
+    assert not set_param("precision", "int4").successful  # still validated
+    node.trigger_configure()
+    node.trigger_activate()
+    assert node.pipeline.config["precision"] == "int8" and not node.pipeline.detector.dynamic_size
+    g.assert_answers(stamp=21)
+    assert [d.text for d in g.results[-1].detections] == [KNOWN_TEXT]
+
+
+def test_an_unknown_parameter_is_named_with_the_closest_valid_one():
+    node = OcrNode(namespace="/t_unknown", parameter_overrides=[Parameter("detector.score_treshold", value=0.5)])
+    try:
+        assert node.unknown_parameters == [
+            "unknown parameter 'detector.score_treshold' is ignored; did you mean 'detector.score_threshold'?"]
+    finally:
+        node.destroy_node()
+
+
+def test_deliberately_unconfigured_and_inactive_are_ok_with_a_message(graph):
+    g = graph({"autostart": False}, autostart=False)
+    diag = g.latest_diagnostics()
+    assert diag["level"] == 0 and "waiting for configure" in diag["message"]
+    g.ocr.trigger_configure()
+    diag = g.latest_diagnostics()
+    assert diag["level"] == 0 and "waiting for activate" in diag["message"]
+    assert diag.get("hardware_id", "x")  # the CPU's model name, or the Edge TPU device
