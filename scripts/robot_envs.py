@@ -11,7 +11,7 @@ robot. Then, per environment:
 1. the ``pip install`` lines of the README's robot section, read from README.md and run as written from a
    workspace whose src/edge_ocr_ros is this repository;
 2. check that apt's OpenCV still imports and numpy stayed 1.x;
-3. install the project (``pip install --no-deps .``) and pytest;
+3. install the project (``pip install --no-deps .``), pytest and hypothesis;
 4. run the engine tests (everything but the ROS graph, launch and TensorFlow training tests);
 5. run ``edge-ocr`` on the bundled sample signs and compare the words with this venv's own reading;
 6. with ``--devset DIR``, score the dev set (docs/robots.md quotes the table of such a run).
@@ -34,6 +34,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 ENGINE_TESTS_SKIPPED = ("test_node_graph.py", "test_launch.py", "test_training.py")
+# hypothesis 6.168.5 is the last release that installs on Python 3.10 (constraints.txt pins a newer one for 3.11)
+ROBOT_TEST_PINS = ("hypothesis==6.168.5", "sortedcontainers==2.4.0")
 ROBOT_SECTION = "## On a robot"
 
 
@@ -116,6 +118,7 @@ def build(robot: Robot, home: Path, python: str) -> dict:
         raise RuntimeError(f"numpy {numpy_version} after the README line: apt's OpenCV cannot run with it")
     run([*pip, "install", "--no-deps", "."])
     run([*pip, "install", "-c", "constraints.txt", "pytest"])
+    run([*pip, "install", *ROBOT_TEST_PINS])
     return {"python": run([py, "-c", "import platform; print(platform.python_version())"]).stdout.strip(),
             "apt numpy": before[0], "apt OpenCV": before[1], "numpy after": numpy_version,
             "numpy from": "apt" if str(apt) in numpy_file else "venv (pip)", "OpenCV after": cv2_version}
