@@ -4,13 +4,18 @@
   ros2 launch edge_ocr_ros edge_ocr.launch.py image:=/front/image_raw namespace:=front edgetpu:=on
 
 Arguments: image (the camera topic to read), namespace (for several cameras), params_file (default:
-the installed config/edge_ocr.yaml) and edgetpu (auto | on | off). Compressed input: pass the raw
-topic name and set input_transport: compressed in the params file; image/compressed is remapped too.
+the installed config/edge_ocr.yaml) and edgetpu (auto | on | off; launch reads on/off as booleans, which
+the node accepts). Compressed input: pass the raw topic name and set input_transport: compressed in the
+params file; image/compressed is remapped too.
+
+ocr_node is a lifecycle node (launch_ros LifecycleNode): with `autostart: true` (the params file's default) it
+configures and activates itself; with `autostart: false` a lifecycle manager drives it (Nav2's
+lifecycle_manager: list it in node_names and set bond_timeout: 0.0, since a Python node has no bond).
 """
 
 from launch.actions import DeclareLaunchArgument
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
-from launch_ros.actions import Node
+from launch_ros.actions import LifecycleNode
 from launch_ros.substitutions import FindPackageShare
 
 from launch import LaunchDescription
@@ -24,7 +29,7 @@ def generate_launch_description() -> LaunchDescription:
         DeclareLaunchArgument("params_file", description="YAML parameters of ocr_node",
                               default_value=PathJoinSubstitution([FindPackageShare("edge_ocr_ros"), "config", "edge_ocr.yaml"])),
         DeclareLaunchArgument("edgetpu", default_value="auto", description="Edge TPU use: auto | on | off"),
-        Node(
+        LifecycleNode(
             package="edge_ocr_ros",
             executable="ocr_node",
             name="ocr_node",

@@ -19,7 +19,7 @@ def keywords(call: ast.Call) -> dict[str, ast.AST]:
 
 def test_launch_file_names_the_package_executable_and_arguments():
     tree = ast.parse(LAUNCH.read_text())
-    (node,) = calls(tree, "Node")
+    (node,) = calls(tree, "LifecycleNode")
     kw = keywords(node)
     assert ast.literal_eval(kw["package"]) == "edge_ocr_ros"
     assert ast.literal_eval(kw["executable"]) == "ocr_node"
@@ -34,10 +34,13 @@ def test_launch_file_names_the_package_executable_and_arguments():
     assert "'config'" in default and "'edge_ocr.yaml'" in default and "FindPackageShare('edge_ocr_ros')" in default
 
 
-def test_multi_camera_example_uses_namespaces():
+def test_multi_camera_example_uses_namespaces_and_takes_its_topics_as_arguments():
     text = (REPO / "launch" / "multi_camera.launch.py").read_text()
     tree = ast.parse(text)
     assert calls(tree, "IncludeLaunchDescription") and "edge_ocr.launch.py" in text and "'namespace'" in ast.unparse(tree)
+    for name in ("_image", "params_file", "edgetpu"):
+        assert name in ast.unparse(tree)
+    assert calls(tree, "DeclareLaunchArgument")
 
 
 def test_params_file_declares_only_known_parameters():
