@@ -27,6 +27,7 @@ from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.subscription import Subscription
 from sensor_msgs.msg import CompressedImage, Image, RegionOfInterest
 
 from .config import NODE_PARAMETERS, SCHEMA, ConfigError, OcrConfig, validate_value
@@ -43,6 +44,9 @@ try:  # optional: not on PyPI, present on robots with apt ROS
 except ImportError:  # pragma: no cover - depends on the installation
     Detection2DArray = None
 
+# rclpy from Kilted on passes message info (publication sequence numbers) to two-argument callbacks; with
+# older rclpy (Jazzy 7.1.6) frames lost before the callback are not counted by the node
+MESSAGE_INFO_CALLBACKS = hasattr(Subscription, "CallbackType")
 FIXED_AT_START = ("autostart", "diagnostics_period")  # used when the node starts, not at configure
 RELIABILITY = {"best_effort": ReliabilityPolicy.BEST_EFFORT, "reliable": ReliabilityPolicy.RELIABLE}
 FASTDDS_HINT = ("best-effort images larger than about 0.5 MB are lost by FastDDS's default transports; "
@@ -313,7 +317,8 @@ class OcrNode(LifecycleNode):
         if self._subscription is not None:
             self.destroy_subscription(self._subscription)
         msg_type = CompressedImage if self.input_topic.endswith("compressed") else Image
-        self._subscription = self.create_subscription(msg_type, self.input_topic, self._on_image,
+        callback = self._on_image_with_info if MESSAGE_INFO_CALLBACKS else self._on_image
+        self._subscription = self.create_subscription(msg_type, self.input_topic, callback,
                                                       QoSProfile(depth=1, reliability=reliability))
         self._subscribed_reliability = reliability
         self.get_logger().info(f"subscribed to {self.resolve_topic_name(self.input_topic)} ({msg_type.__name__}, "
@@ -335,6 +340,13 @@ class OcrNode(LifecycleNode):
         elif setting == "best_effort" and ReliabilityPolicy.RELIABLE in found:
             warn(self.get_logger(), f"qos_reliability is best_effort with a reliable publisher: {FASTDDS_HINT}",
                                    throttle_duration_sec=30.0)
+
+    def _on_image_with_info(self, msg, info) -> None:
+        """Kilted's rclpy hands over message info: count the frames lost before this callback."""
+        gid = info.get("publisher_gid") or {}
+        self.stats.sequence(bytes(gid.get("data", b"")) if isinstance(gid, dict) else str(gid),
+                            info.get("publication_sequence_number"))
+        self._on_image(msg)
 
     def _on_image(self, msg) -> None:
         self.stats.received(self.frames.put((msg, time.monotonic())))
@@ -429,6 +441,9 @@ class OcrNode(LifecycleNode):
         status = DiagnosticStatus(name=f"{self.get_fully_qualified_name()}: text reading", hardware_id="")
         values = {"input_fps": f"{w.input_fps:.2f}", "output_fps": f"{w.output_fps:.2f}",
                   "dropped_frames": str(w.dropped), "dropped_frames_total": str(self.stats.total_dropped),
+                  "frames_received_total": str(self.stats.total_received),
+                  "lost_in_transport": str(w.lost) if MESSAGE_INFO_CALLBACKS else "not counted by this rclpy",
+                  "lost_in_transport_total": str(self.stats.total_lost) if MESSAGE_INFO_CALLBACKS else "",
                   "frames_processed_total": str(self.stats.total_processed),
                   "latency_p50_ms": f"{w.latency_p50_ms:.1f}" if w.latency_p50_ms is not None else "",
                   "latency_p95_ms": f"{w.latency_p95_ms:.1f}" if w.latency_p95_ms is not None else "",

@@ -23,6 +23,7 @@ class StatsWindow:
     latency_p95_ms: float | None
     latency_max_ms: float | None
     stamp_delay_p50_ms: float | None = None  # node clock minus image stamp (sim time with use_sim_time)
+    lost: int = 0  # frames a publisher sent that never reached the node (from publication sequence numbers)
 
     @property
     def input_fps(self) -> float:
@@ -45,7 +46,9 @@ class NodeStats:
         self._errors: Counter = Counter()
         self._latencies: deque[float] = deque(maxlen=self.LATENCY_SAMPLES)
         self._delays: deque[float] = deque(maxlen=self.LATENCY_SAMPLES)
-        self.total_received = self.total_processed = self.total_dropped = 0
+        self._lost = 0
+        self._last_sequence: dict[object, int] = {}
+        self.total_received = self.total_processed = self.total_dropped = self.total_lost = 0
         self.total_errors: Counter = Counter()
         self.last_error = ""
 
@@ -56,6 +59,18 @@ class NodeStats:
             if dropped_previous:
                 self._dropped += 1
                 self.total_dropped += 1
+
+    def sequence(self, publisher: object, number: int | None) -> None:
+        """A publication sequence number (per publisher, from the middleware): a gap is frames lost on the
+        way, before the node's callback could see or drop them."""
+        if number is None or number <= 0:
+            return
+        with self._lock:
+            last = self._last_sequence.get(publisher)
+            self._last_sequence[publisher] = number
+            if last is not None and number > last + 1:
+                self._lost += number - last - 1
+                self.total_lost += number - last - 1
 
     def processed(self, latency_ms: float, stamp_delay_ms: float | None = None) -> None:
         with self._lock:
@@ -79,8 +94,8 @@ class NodeStats:
                             float(np.percentile(lat, 50)) if lat is not None else None,
                             float(np.percentile(lat, 95)) if lat is not None else None,
                             float(lat.max()) if lat is not None else None,
-                            float(np.median(self._delays)) if self._delays else None)
-            self._t0, self._received, self._processed, self._dropped = now, 0, 0, 0
+                            float(np.median(self._delays)) if self._delays else None, self._lost)
+            self._t0, self._received, self._processed, self._dropped, self._lost = now, 0, 0, 0, 0
             self._errors = Counter()
             self._latencies.clear()
             self._delays.clear()

@@ -24,6 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
 from edge_ocr_ros.msg import TextDetectionArray
 from ocr_node_process import start_ocr_node, stop
 from rclpy.executors import SingleThreadedExecutor
@@ -50,6 +51,43 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
+class Harness:
+    """The installed ocr_node in its own process (namespace /bench) and a camera node that publishes
+    to it (reliable, depth 1) and collects its results and its diagnostics."""
+
+    def __init__(self, extra_ros_args: tuple[str, ...] = ()) -> None:
+        self.node_proc = start_ocr_node(["-r", "__ns:=/bench", *extra_ros_args], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        rclpy.init()
+        self.node = rclpy.create_node("bench_camera")
+        self.received: list[tuple[float, float, int]] = []  # (receive time, stamp, 0)
+        self.diagnostics: dict[str, str] = {}
+        self.node.create_subscription(TextDetectionArray, "/bench/text_detections", lambda m: self.received.append(
+            (time.time(), m.header.stamp.sec + m.header.stamp.nanosec * 1e-9, 0)), 100)
+        self.node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
+        self.pub = self.node.create_publisher(Image, "/bench/image", 1)
+        self.executor = SingleThreadedExecutor()
+        self.executor.add_node(self.node)
+        threading.Thread(target=self.executor.spin, daemon=True).start()
+
+    def _on_diagnostics(self, msg: DiagnosticArray) -> None:
+        for status in msg.status:
+            if status.name.startswith("/bench/ocr_node:"):
+                self.diagnostics = {kv.key: kv.value for kv in status.values}
+
+    def wait_for_node(self) -> None:
+        end = time.time() + 60
+        while self.pub.get_subscription_count() == 0 and time.time() < end:
+            time.sleep(0.1)
+        time.sleep(2.0)  # let the node finish loading
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.node.destroy_node()
+        rclpy.shutdown()
+        stop(self.node_proc)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each rate/size run")
@@ -67,23 +105,12 @@ def main() -> int:
         alone[size] = statistics.median(pipeline.run(f).timing_ms["total"] for f in frames * 3)
     del pipeline
 
-    node_proc = start_ocr_node(["-r", "__ns:=/bench"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    rclpy.init()
-    node = rclpy.create_node("bench_camera")
-    received: list[tuple[float, float, int]] = []  # (receive time, stamp, stamp key)
-    node.create_subscription(TextDetectionArray, "/bench/text_detections",
-                             lambda m: received.append((time.time(), m.header.stamp.sec + m.header.stamp.nanosec * 1e-9, 0)), 100)
-    pub = node.create_publisher(Image, "/bench/image", 1)
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
-    threading.Thread(target=executor.spin, daemon=True).start()
+    harness = Harness()
+    node_proc, received, pub = harness.node_proc, harness.received, harness.pub
     rows, timeline = [], []  # timeline: (t, cumulative CPU s, RSS MB)
     t_start = time.time()
     try:
-        end = time.time() + 60
-        while pub.get_subscription_count() == 0 and time.time() < end:
-            time.sleep(0.1)
-        time.sleep(2.0)  # let the node finish loading
+        harness.wait_for_node()
         for size in SIZES:
             msgs = []
             for s in samples:
@@ -119,10 +146,7 @@ def main() -> int:
                              "alone": alone[size]})
                 print(rows[-1], flush=True)
     finally:
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.shutdown()
-        stop(node_proc)
+        harness.close()
     cfg = OcrConfig()
     lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores; ocr_node with its default parameters (CPU, detector input "
              f"up to {cfg['detector.width']}x{cfg['detector.height']} keeping aspect); {args.seconds:.0f} s per row; publisher "

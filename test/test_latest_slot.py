@@ -38,3 +38,13 @@ def test_stats_window_resets_but_totals_stay():
     w2 = stats.window()
     assert (w2.received, w2.latency_p50_ms) == (0, None)
     assert stats.total_dropped == 5 and stats.total_errors["bad_input"] == 1 and stats.last_error == "broken"
+
+
+def test_gaps_in_publication_sequence_numbers_count_as_lost_per_publisher():
+    stats = NodeStats()
+    for number in (1, 2, 5, 6, 10):  # 3, 4 and 7-9 never arrived
+        stats.sequence("camera", number)
+    stats.sequence("other camera", 40)  # a second publisher starts its own count
+    stats.sequence("other camera", 41)
+    stats.sequence("camera", None)  # a middleware without sequence numbers: nothing to say
+    assert stats.total_lost == 5 and stats.window().lost == 5 and stats.window().lost == 0

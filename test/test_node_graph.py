@@ -588,3 +588,19 @@ def test_deliberately_unconfigured_and_inactive_are_ok_with_a_message(graph):
     diag = g.latest_diagnostics()
     assert diag["level"] == 0 and "waiting for activate" in diag["message"]
     assert diag.get("hardware_id", "x")  # the CPU's model name, or the Edge TPU device
+
+
+def test_frames_lost_before_the_callback_are_counted_where_rclpy_gives_sequence_numbers(graph):
+    """Kilted's rclpy passes publication sequence numbers to the callback: every frame the node never
+    saw is counted (none here: reliable, slow); Jazzy's does not, and diagnostics say so."""
+    from edge_ocr_ros.node import MESSAGE_INFO_CALLBACKS
+
+    g = graph()
+    for stamp in (31, 32, 33):
+        g.assert_answers(stamp=stamp)
+    diag = g.latest_diagnostics()
+    assert diag["frames_received_total"] == "3"
+    if MESSAGE_INFO_CALLBACKS:
+        assert diag["lost_in_transport_total"] == "0"
+    else:
+        assert diag["lost_in_transport"] == "not counted by this rclpy"
