@@ -53,11 +53,10 @@ def percentile(values: list[float], q: float) -> float:
 
 class Harness:
     """The installed ocr_node in its own process (namespace /bench) and a camera node that publishes
-    to it (reliable, depth 1) and collects its results and its diagnostics."""
+    to it (reliable, depth 1 unless told) and collects its results and its diagnostics."""
 
-    def __init__(self, extra_ros_args: tuple[str, ...] = ()) -> None:
-        self.node_proc = start_ocr_node(["-r", "__ns:=/bench", *extra_ros_args], stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+    def __init__(self, publisher_depth: int = 1) -> None:
+        self.node_proc = start_ocr_node(["-r", "__ns:=/bench"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         rclpy.init()
         self.node = rclpy.create_node("bench_camera")
         self.received: list[tuple[float, float, int]] = []  # (receive time, stamp, 0)
@@ -65,7 +64,7 @@ class Harness:
         self.node.create_subscription(TextDetectionArray, "/bench/text_detections", lambda m: self.received.append(
             (time.time(), m.header.stamp.sec + m.header.stamp.nanosec * 1e-9, 0)), 100)
         self.node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
-        self.pub = self.node.create_publisher(Image, "/bench/image", 1)
+        self.pub = self.node.create_publisher(Image, "/bench/image", publisher_depth)
         self.executor = SingleThreadedExecutor()
         self.executor.add_node(self.node)
         threading.Thread(target=self.executor.spin, daemon=True).start()

@@ -28,6 +28,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=30.0)
+    parser.add_argument("--depth", type=int, default=1, help="history depth of the camera's (reliable) publisher")
     parser.add_argument("--out", type=Path, default=REPO / "docs")
     args = parser.parse_args()
     samples = [cv2.resize(cv2.imread(str(p)), (640, 480)) for p in sorted((REPO / "samples" / "signs").glob("*.jpg"))]
@@ -36,7 +37,7 @@ def main() -> int:
         msg = Image(height=480, width=640, encoding="bgr8", step=640 * 3)
         msg.data.frombytes(image.data)
         messages.append(msg)
-    harness = Harness()
+    harness = Harness(publisher_depth=args.depth)
     timeline: list[tuple[float, float]] = []  # (seconds, node RSS MB)
     sent = 0
     try:
@@ -69,8 +70,8 @@ def main() -> int:
     tenth = max(len(rss) // 10, 1)
     start, end = float(np.median(rss[1 : 1 + tenth])), float(np.median(rss[-tenth:]))
     lines = [f"Machine: {platform.machine()}; ocr_node with its default parameters, fed 640x480 bgr8 at {args.rate:g} Hz "
-             f"for {args.minutes:g} min by a reliable depth-1 publisher on the same machine "
-             f"(`python scripts/soak.py --minutes {args.minutes:g} --out docs`).", "",
+             f"for {args.minutes:g} min by a reliable depth-{args.depth} publisher on the same machine "
+             f"(`python scripts/soak.py --minutes {args.minutes:g} --depth {args.depth} --out docs`).", "",
              "| sent | answered | dropped by the node | lost in transport | bad inputs | answered + dropped + lost + bad |"
              " latency p50 ms | p95 ms | RSS start MB | RSS end MB | drift |",
              "|---|---|---|---|---|---|---|---|---|---|---|",
