@@ -87,11 +87,15 @@ models: setup
 	$(PY) -m edge_ocr_train.make_lexicon --out models/lexicon.txt.gz
 
 # The cased alphabet with sign punctuation (the accuracy issue): synthetic words with case and punctuation,
-# then the shipped CRNN's weights carried over to the larger alphabet and trained on. Resumable: run it again.
+# then the shipped CRNN's weights carried over to the larger alphabet and trained on. Resumable: run it again
+# (from the checkpoints in data/, or on a fresh machine from the work-in-progress weights committed in
+# models/training/, which then only lose the optimizer state).
+CRNN_SIGNS_WIP := models/training/crnn_signs_wip.weights.h5
 crnn-signs: setup
 	test -f $(DATA)/words_cased/labels.txt || nice -n 19 $(PY) -m edge_ocr_train.synth_words --out $(DATA)/words_cased \
 	    --count 120000 --seed 3 --workers $(WORKERS)
 	nice -n 19 $(PY) -m edge_ocr_train.train_crnn --charset signs --transfer-from models/crnn.weights.h5 \
+	    $(if $(wildcard $(DATA)/train_crnn_signs/ckpt),,$(if $(wildcard $(CRNN_SIGNS_WIP)),--init-weights $(CRNN_SIGNS_WIP),)) \
 	    --synth $(DATA)/words_cased $(REAL_WORDS) --steps 20000 --lr 1e-3 --threads $(WORKERS) --resume \
 	    --work-dir $(DATA)/train_crnn_signs --weights-out $(DATA)/crnn_signs.weights.h5 $(if $(REAL),--select-best,)
 

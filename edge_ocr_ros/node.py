@@ -38,6 +38,7 @@ from .latest_slot import LatestSlot
 from .msg import TextDetection, TextDetectionArray
 from .node_stats import NodeStats
 from .pipeline import OcrPipeline, OcrResult
+from .rbox import rotated_box
 
 try:  # optional: not on PyPI, present on robots with apt ROS
     from vision_msgs.msg import Detection2D, Detection2DArray, ObjectHypothesisWithPose
@@ -86,19 +87,18 @@ def to_vision_message(result: OcrResult, header):
     out = Detection2DArray(header=header)
     for word in result.words:
         det = Detection2D(header=header)
-        x, y, w, h = word.box
+        cx, cy, width, height, theta = rotated_box(word.points)  # the word's own rotated box
         center = det.bbox.center
         target = center.position if hasattr(center, "position") else center  # Humble+ vs Foxy layout
-        target.x, target.y = x + w / 2.0, y + h / 2.0
-        det.bbox.size_x, det.bbox.size_y = float(w), float(h)
+        target.x, target.y = cx, cy
+        center.theta = theta
+        det.bbox.size_x, det.bbox.size_y = width, height
         hyp = ObjectHypothesisWithPose()
         if hasattr(hyp, "hypothesis"):
             hyp.hypothesis.class_id, hyp.hypothesis.score = word.text, float(word.confidence)
         else:  # pragma: no cover - Foxy
             hyp.id, hyp.score = word.text, float(word.confidence)
-        det.results.append(hyp)
-        if hasattr(det, "id"):
-            det.id = word.text
+        det.results.append(hyp)  # Detection2D.id stays empty: it is meant for a tracking id, not the text
         out.detections.append(det)
     return out
 

@@ -8,7 +8,7 @@ import pytest
 
 from edge_ocr_ros.crop import order_quad
 from edge_ocr_ros.nms import locality_merge, polygon_iou, rotated_nms
-from edge_ocr_ros.rbox import decode_rbox
+from edge_ocr_ros.rbox import decode_rbox, rotated_box
 
 
 def loop_decode(score, geo, angle, thr):
@@ -95,3 +95,13 @@ def test_locality_merge_averages_by_score():
     np.testing.assert_allclose(mean[order], [0.6, 0.8], atol=1e-6)
     np.testing.assert_allclose(support[order], [1.2, 0.8], atol=1e-6)
     assert component[order].tolist() == [1, 2]
+
+
+def test_a_word_quad_becomes_a_rotated_box_for_vision_msgs():
+    """A 40 x 10 word turned by 30 degrees (clockwise on screen, y down) around (100, 50)."""
+    quad = order_quad(cv2.boxPoints(((100.0, 50.0), (40.0, 10.0), 30.0)))
+    cx, cy, width, height, theta = rotated_box(quad)
+    np.testing.assert_allclose([cx, cy, width, height], [100, 50, 40, 10], atol=1e-3)
+    assert math.isclose(theta, math.radians(30), abs_tol=1e-4)
+    flat = np.array([[10, 20], [50, 20], [50, 30], [10, 30]], np.float32)
+    assert rotated_box(flat) == (30.0, 25.0, 40.0, 10.0, 0.0)
