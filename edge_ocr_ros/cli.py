@@ -63,8 +63,9 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--thr", type=float, help="detector score threshold (0..1)")
     g.add_argument("--nms", type=float, help="NMS IoU threshold (0..1)")
     g.add_argument("--padding", type=float, help="fraction each box grows on every side (0..1)")
-    g.add_argument("--width", type=int, help="detector input width, a multiple of 32 (dynamic-size models)")
-    g.add_argument("--height", type=int, help="detector input height, a multiple of 32 (dynamic-size models)")
+    g.add_argument("--width", type=int, help="detection resolution, a multiple of 32: the float model's largest input; "
+                                              "int8 models cut frames into tiles up to it (with --tiles auto)")
+    g.add_argument("--height", type=int, help="detection resolution's height, a multiple of 32 (as --width)")
     g.add_argument("--beam-width", type=int, help="CTC beam width (1 = greedy)")
     g.add_argument("--min-confidence", type=float, help="drop words whose text confidence is below this")
     lex = g.add_mutually_exclusive_group()
