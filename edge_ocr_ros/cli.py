@@ -190,7 +190,8 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report))
     elif "words" in report:
-        print(f"words: accuracy {report['words']['accuracy']:.4f}, mean normalised edit distance "
+        print(f"words: accuracy {report['words']['accuracy']:.4f} (with case and punctuation "
+              f"{report['words']['accuracy_cased']:.4f}), mean normalised edit distance "
               f"{report['words']['ned']:.4f} ({report['count']} crops)")
     else:
         for key in ("detection", "end_to_end"):

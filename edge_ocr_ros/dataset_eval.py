@@ -45,4 +45,5 @@ def evaluate_words(pipeline: OcrPipeline, folder: Path, progress: bool = True) -
         pairs.append((text, truth))
         per_image.append({"image": name, "truth": truth, "text": text})
     scores = word_scores(pairs)
-    return {"words": {"accuracy": scores["accuracy"], "ned": scores["ned"]}, "count": scores["count"], "per_image": per_image}
+    words = {k: scores[k] for k in ("accuracy", "accuracy_cased", "ned")}
+    return {"words": words, "count": scores["count"], "per_image": per_image}

@@ -7,6 +7,10 @@ the text when its log-likelihood is at most ``margin`` below the decoded text's.
 of a name, a code or a number keeps its text: every word of the lexicon is then far less likely.
 The lexicon is a plain word list (one word per line, ``#`` comments, optionally gzipped), so a
 robot can bring its own: room names, product names, the street names of its site.
+
+With an alphabet of both cases the lookup ignores case and the replacement keeps the case the recognizer
+read: each candidate is scored as written in lower case, in upper case and capitalised, and the likeliest
+writing wins ("RESTAURANR" becomes "RESTAURANT", "Restauranr" becomes "Restaurant").
 """
 
 from __future__ import annotations
@@ -48,16 +52,21 @@ class Lexicon:
     def __init__(self, words: Iterable[str], charset: Charset) -> None:
         self.charset = charset
         alphabet = set(charset.tokens[1:-1])
-        fold = str  # a one-case alphabet reads words in that case ("Exit" -> "exit")
-        if charset.case_insensitive:
-            fold = str.lower if any(t.islower() for t in alphabet) else str.upper
+        # a one-case alphabet reads words in that case ("Exit" -> "exit"); a two-case one looks up in lower case
+        fold = str.lower
+        if charset.case_insensitive and not any(t.islower() for t in alphabet):
+            fold = str.upper
+        index = {t: i for i, t in enumerate(charset.tokens)}
+        self.cased = not charset.case_insensitive
+        # class -> its lower-case class (itself for digits, punctuation and one-case alphabets) and back
+        self._lower = np.array([index.get(t.lower(), i) if self.cased else i for i, t in enumerate(charset.tokens)])
+        self._upper = np.array([index.get(t.upper(), i) if self.cased else i for i, t in enumerate(charset.tokens)])
         known: set[str] = set()
         for word in words:
             word = fold(word.strip().replace("'", ""))
             if word and not word.startswith("#") and all(c in alphabet for c in word):
                 known.add(word)
         self.words = known
-        index = {t: i for i, t in enumerate(charset.tokens)}
         by_length: dict[int, list[list[int]]] = {}
         for word in sorted(known):
             by_length.setdefault(len(word), []).append([index[c] for c in word])
@@ -109,11 +118,17 @@ class Lexicon:
     def correct(self, probs: np.ndarray, labels: list[int], margin: float) -> tuple[list[int], float | None]:
         """The lexicon word that replaces ``labels`` decoded from ``probs`` (T x C), with its
         log-likelihood, or ``labels`` unchanged and None."""
-        if len(labels) < MIN_LENGTH or self.charset.decode(labels) in self.words:
+        folded = self._lower[labels].tolist()
+        if len(labels) < MIN_LENGTH or self.charset.decode(folded) in self.words:
             return labels, None
-        candidates, lengths = self.neighbours(labels)
+        candidates, lengths = self.neighbours(folded)
         if not len(candidates):
             return labels, None
+        if self.cased:  # every candidate as lower case, upper case and capitalised: the likeliest writing wins
+            upper = self._upper[candidates]
+            title = candidates.copy()
+            title[:, 0] = upper[:, 0]
+            candidates, lengths = np.concatenate([candidates, upper, title]), np.tile(lengths, 3)
         log_probs = np.log(np.maximum(probs, 1e-12, dtype=np.float64))
         own = label_log_likelihoods(log_probs, np.array([labels], np.int64), np.array([len(labels)]), self.charset.blank)[0]
         scores = label_log_likelihoods(log_probs, candidates, lengths, self.charset.blank)

@@ -120,7 +120,7 @@ def test_eval_words(tmp_path):
     cv2.imwrite(str(tmp_path / "b.png"), crop)
     (tmp_path / "labels.tsv").write_text("a.png\tA\nb.png\tab\n")
     report = json.loads(edge_ocr("eval", "--gt", str(tmp_path), "--json", "-q", *MODEL_FLAGS).stdout)
-    assert report == {"words": {"accuracy": 0.5, "ned": 0.25}, "count": 2}
+    assert report == {"words": {"accuracy": 0.5, "accuracy_cased": 0.0, "ned": 0.25}, "count": 2}  # truth "A": read "a"
 
 
 def test_inspect():

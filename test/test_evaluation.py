@@ -62,9 +62,10 @@ def test_text_comparison_and_edit_distance():
     assert normalize_text("Caf\u00e9-24!") == "caf\u00e924"
     assert edit_distance("kitten", "sitting") == 3
     assert edit_distance("", "abc") == 3
-    scores = word_scores([("HELLO", "hello"), ("wor1d", "world"), ("", "ab")])
-    assert scores["accuracy"] == pytest.approx(1 / 3, abs=1e-4)
-    assert scores["ned"] == pytest.approx((0 + 1 / 5 + 1) / 3, abs=1e-4)
+    scores = word_scores([("HELLO", "hello"), ("wor1d", "world"), ("", "ab"), ("B-204", "B-204")])
+    assert scores["accuracy"] == pytest.approx(2 / 4, abs=1e-4)
+    assert scores["accuracy_cased"] == pytest.approx(1 / 4, abs=1e-4)  # HELLO is not hello with case
+    assert scores["ned"] == pytest.approx((0 + 1 / 5 + 1 + 0) / 4, abs=1e-4)
 
 
 def test_counts_accumulate():

@@ -12,32 +12,37 @@ from edge_ocr_ros.lexicon import Lexicon, edit_distances
 CHARSET = Charset.from_characters("0123456789abcdefghijklmnopqrstuvwxyz")
 
 
-def frames(text: str, confidence: float, noise: dict[int, tuple[str, float]] | None = None) -> np.ndarray:
+CASED = Charset.from_characters("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-.,:/&$%#@'()!?+")
+
+
+def frames(text: str, confidence: float, noise: dict[int, tuple[str, float]] | None = None,
+           charset: Charset = CHARSET) -> np.ndarray:
     """Scores of 2 steps per character (char, blank); ``noise[i] = (char, p)`` puts p on ``char`` at
     character i's step, the rest on the written character."""
-    blank = CHARSET.blank
+    blank = charset.blank
     steps = []
     for i, c in enumerate(text):
-        row = np.full(CHARSET.num_classes, (1 - confidence) / (CHARSET.num_classes - 1))
+        row = np.full(charset.num_classes, (1 - confidence) / (charset.num_classes - 1))
         if noise and i in noise:
             other, p = noise[i]
-            row[:] = (1 - confidence) / (CHARSET.num_classes - 2)
-            row[CHARSET.encode(other)[0]] = p
-            row[CHARSET.encode(c)[0]] = confidence - p
+            row[:] = (1 - confidence) / (charset.num_classes - 2)
+            row[charset.encode(other)[0]] = p
+            row[charset.encode(c)[0]] = confidence - p
         else:
-            row[CHARSET.encode(c)[0]] = confidence
+            row[charset.encode(c)[0]] = confidence
         steps.append(row / row.sum())
-        b = np.full(CHARSET.num_classes, 0.001)
+        b = np.full(charset.num_classes, 0.001)
         b[blank] = 1.0
         steps.append(b / b.sum())
     return np.array(steps)
 
 
 def read(lexicon: Lexicon, probs: np.ndarray, margin: float) -> str:
+    charset = lexicon.charset
     greedy = probs.argmax(axis=1)
-    labels = [int(c) for i, c in enumerate(greedy) if c != CHARSET.blank and (i == 0 or c != greedy[i - 1])]
+    labels = [int(c) for i, c in enumerate(greedy) if c != charset.blank and (i == 0 or c != greedy[i - 1])]
     out, _ = lexicon.correct(probs, labels, margin)
-    return CHARSET.decode(out)
+    return charset.decode(out)
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +120,21 @@ def test_edit_distances_match_the_textbook_recurrence():
 
 def test_a_word_list_in_another_alphabet_is_empty():
     assert not len(Lexicon(["# only a comment", "été", "ÉTÉ"], CHARSET))
+
+
+@pytest.mark.parametrize("text, noisy, expected", [
+    ("RESTAURANR", ("T", 0.4), "RESTAURANT"),
+    ("Restauranr", ("t", 0.4), "Restaurant"),
+    ("restauranr", ("t", 0.4), "restaurant"),
+])
+def test_a_cased_alphabet_snaps_keeping_the_case_read(text, noisy, expected):
+    lexicon = Lexicon(["Restaurant", "exit"], CASED)
+    assert lexicon.words == {"restaurant", "exit"}
+    assert read(lexicon, frames(text, 0.9, {9: noisy}, CASED), margin=3.0) == expected
+
+
+@pytest.mark.parametrize("text", ["EXIT", "Exit", "exit", "EXIT!", "B-204"])
+def test_a_cased_alphabet_keeps_known_words_in_any_case_and_confident_punctuation(text):
+    lexicon = Lexicon(["exit", "exits"], CASED)
+    assert read(lexicon, frames(text, 0.95, charset=CASED), margin=3.0) == text
+
