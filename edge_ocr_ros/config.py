@@ -261,7 +261,11 @@ NODE_PARAMETERS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
     "qos_reliability": ("auto", "input QoS reliability: auto matches the image publisher; depth is always 1",
                         ("auto", "best_effort", "reliable")),
     "publish_vision_msgs": (True, "also publish vision_msgs/Detection2DArray on text_detections/vision", ()),
-    "diagnostics_period": (1.0, "seconds between /diagnostics messages", ()),
+    "diagnostic_updater.period": (1.0, "seconds between /diagnostics messages (diagnostic_updater's parameter)", ()),
+    "diagnostics.min_rate_hz": (0.0, "expected lowest output rate (like diagnostic_updater's FrequencyStatus): below "
+                                     "it, with 10 % tolerance, diagnostics say WARN; 0 expects nothing", ()),
+    "diagnostics.max_stamp_delay_ms": (0.0, "largest acceptable median delay of the image stamps (like "
+                                            "TimeStampStatus): above it diagnostics say WARN; 0 checks nothing", ()),
 }
 NODE_SETTINGS = (*NODE_PARAMETERS, "use_sim_time")
 _NODE_ONLY = ("qos_overrides",)

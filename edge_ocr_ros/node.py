@@ -4,7 +4,7 @@ configure loads the models, activate subscribes; ``autostart: true`` does both a
 always processes the newest frame (older ones are dropped and counted), and the annotated image is
 drawn and published by a second thread, only while someone subscribes, so OCR never waits on it.
 Topics are relative (remap them): image or image/compressed in; text_detections,
-text_detections/image and text_detections/vision out; /diagnostics at diagnostics_period.
+text_detections/image and text_detections/vision out; /diagnostics every diagnostic_updater.period.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ except ImportError:  # pragma: no cover - depends on the installation
 # rclpy from Kilted on passes message info (publication sequence numbers) to two-argument callbacks; with
 # older rclpy (Jazzy 7.1.6) frames lost before the callback are not counted by the node
 MESSAGE_INFO_CALLBACKS = hasattr(Subscription, "CallbackType")
-FIXED_AT_START = ("autostart", "diagnostics_period")  # used when the node starts, not at configure
+FIXED_AT_START = ("autostart", "diagnostic_updater.period")  # used when the node starts, not at configure
 RELIABILITY = {"best_effort": ReliabilityPolicy.BEST_EFFORT, "reliable": ReliabilityPolicy.RELIABLE}
 FASTDDS_HINT = ("best-effort images larger than about 0.5 MB are lost by FastDDS's default transports; "
                 "use a reliable publisher or FASTDDS_BUILTIN_TRANSPORTS=LARGE_DATA on both ends")
@@ -158,9 +158,9 @@ class OcrNode(LifecycleNode):
         self._subscribed_reliability: ReliabilityPolicy | None = None
         self._pub_detections = self._pub_image = self._pub_vision = None
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
-        period = self.get_parameter("diagnostics_period").value
+        period = self.get_parameter("diagnostic_updater.period").value
         if not (isinstance(period, (int, float)) and 0 < period < 3600):  # configure reports it; the timer needs a value
-            period = NODE_PARAMETERS["diagnostics_period"][0]
+            period = NODE_PARAMETERS["diagnostic_updater.period"][0]
         self._diag_timer = self.create_timer(float(period), self._diagnostics)
 
     # ---- parameters -------------------------------------------------------------------------
@@ -215,9 +215,13 @@ class OcrNode(LifecycleNode):
                 raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
             if isinstance(default, bool) and not isinstance(value, bool):
                 raise ConfigError(f"{name} must be true or false, not {value!r}")
-        period = self.get_parameter("diagnostics_period").value
+        period = self.get_parameter("diagnostic_updater.period").value
         if not (isinstance(period, (int, float)) and 0 < period < 3600):
-            raise ConfigError(f"diagnostics_period must be between 0 and 3600 seconds (exclusive), not {period!r}")
+            raise ConfigError(f"diagnostic_updater.period must be between 0 and 3600 seconds (exclusive), not {period!r}")
+        for name in ("diagnostics.min_rate_hz", "diagnostics.max_stamp_delay_ms"):
+            value = self.get_parameter(name).value
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e9:
+                raise ConfigError(f"{name} must be a number of at least 0, not {value!r}")
 
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
         try:
@@ -473,6 +477,12 @@ class OcrNode(LifecycleNode):
             status.level, status.message = DiagnosticStatus.WARN, f"{w.errors['bad_input']} bad input image(s)"
         elif w.received == 0:
             status.level, status.message = DiagnosticStatus.WARN, f"no images on {self.resolve_topic_name(self.input_topic)}"
+        elif (expected := self.get_parameter("diagnostics.min_rate_hz").value) and w.output_fps < 0.9 * expected:
+            status.level, status.message = DiagnosticStatus.WARN, f"output {w.output_fps:.1f} Hz, below the expected {expected:g} Hz"
+        elif ((limit := self.get_parameter("diagnostics.max_stamp_delay_ms").value) and w.stamp_delay_p50_ms is not None
+              and w.stamp_delay_p50_ms > limit):
+            status.level, status.message = DiagnosticStatus.WARN, (f"image stamps {w.stamp_delay_p50_ms:.0f} ms old, more "
+                                                                   f"than the accepted {limit:g} ms")
         elif w.dropped > w.received // 2:
             status.level, status.message = DiagnosticStatus.OK, "running; input faster than OCR, newest frames kept"
         else:

@@ -498,9 +498,9 @@ def test_shutdown_from_active_stops_reading_and_says_so(graph):
 
 
 def test_integers_for_decimals_and_on_off_booleans_for_edgetpu_are_accepted_at_start(graph):
-    """-p detector.padding:=0, mean: [123, 116, 103], diagnostics_period: 1 and a YAML `edgetpu: off`
+    """-p detector.padding:=0, mean: [123, 116, 103], diagnostic_updater.period: 1 and a YAML `edgetpu: off`
     (a boolean to YAML and to launch_ros) configure the node; no rclpy type exception."""
-    g = graph({"detector.padding": 0, "detector.mean": [123, 116, 103], "diagnostics_period": 1, "edgetpu": False})
+    g = graph({"detector.padding": 0, "detector.mean": [123, 116, 103], "diagnostic_updater.period": 1, "edgetpu": False})
     assert g.ocr.pipeline is not None
     assert g.ocr.pipeline.config["detector.padding"] == 0.0 and g.ocr.pipeline.config["edgetpu"] == "off"
     assert g.ocr.pipeline.config["detector.mean"] == [123.0, 116.0, 103.0]
@@ -515,7 +515,8 @@ def test_integers_for_decimals_and_on_off_booleans_for_edgetpu_are_accepted_at_s
     ("num_threads", 0, "num_threads must be between 1 and 64, not 0"),
     ("detector.tiles", "3by3", "detector.tiles must be auto, off or COLSxROWS"),
     ("edgetpu", True, "edgetpu is 'on' but the Edge TPU model"),
-    ("diagnostics_period", -1.0, "diagnostics_period must be between 0 and 3600"),
+    ("diagnostic_updater.period", -1.0, "diagnostic_updater.period must be between 0 and 3600"),
+    ("diagnostics.min_rate_hz", -5, "diagnostics.min_rate_hz must be a number of at least 0"),
     ("autostart", "yes", "autostart must be true or false"),
 ])
 def test_a_bad_start_up_value_leaves_the_node_up_unconfigured_and_saying_why(graph, name, value, message):
@@ -604,3 +605,20 @@ def test_frames_lost_before_the_callback_are_counted_where_rclpy_gives_sequence_
         assert diag["lost_in_transport_total"] == "0"
     else:
         assert diag["lost_in_transport"] == "not counted by this rclpy"
+
+
+def test_expected_rate_and_stamp_delay_warn_when_set(graph):
+    """diagnostic_updater-style expectations: an output rate below diagnostics.min_rate_hz, or image stamps
+    older than diagnostics.max_stamp_delay_ms, turn diagnostics to WARN (both off by default)."""
+    def warning_after_a_frame(g, stamp: int, words: str) -> dict:
+        for _ in range(5):  # a diagnostics period without a frame says "no images" instead: try the next one
+            g.assert_answers(stamp=stamp)
+            diag = g.latest_diagnostics()
+            if words in diag["message"]:
+                return diag
+        return diag
+
+    rate = warning_after_a_frame(graph({"diagnostics.min_rate_hz": 1000.0}), int(time.time()), "below the expected")
+    assert rate["level"] == 1 and "below the expected 1000 Hz" in rate["message"], rate["message"]
+    old = warning_after_a_frame(graph({"diagnostics.max_stamp_delay_ms": 1000.0}), int(time.time()) - 3600, "ms old")
+    assert old["level"] == 1 and "ms old" in old["message"], old["message"]
