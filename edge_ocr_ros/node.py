@@ -26,7 +26,8 @@ from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.parameter import Parameter
-from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.qos import QoSPolicyKind, QoSProfile, ReliabilityPolicy
+from rclpy.qos_overriding_options import QoSOverridingOptions
 from rclpy.subscription import Subscription
 from sensor_msgs.msg import CompressedImage, Image, RegionOfInterest
 
@@ -48,7 +49,11 @@ except ImportError:  # pragma: no cover - depends on the installation
 # rclpy from Kilted on passes message info (publication sequence numbers) to two-argument callbacks; with
 # older rclpy (Jazzy 7.1.6) frames lost before the callback are not counted by the node
 MESSAGE_INFO_CALLBACKS = hasattr(Subscription, "CallbackType")
-FIXED_AT_START = ("autostart", "diagnostic_updater.period")  # used when the node starts, not at configure
+FIXED_AT_START = ("autostart", "diagnostic_updater.period")
+# the input's qos_overrides may set depth, history and durability; its reliability is qos_reliability's
+# (auto follows the camera, which a fixed override declared at the first subscription would undo)
+SUBSCRIPTION_OVERRIDES = QoSOverridingOptions(
+    policy_kinds=(QoSPolicyKind.DEPTH, QoSPolicyKind.HISTORY, QoSPolicyKind.DURABILITY))  # used when the node starts, not at configure
 RELIABILITY = {"best_effort": ReliabilityPolicy.BEST_EFFORT, "reliable": ReliabilityPolicy.RELIABLE}
 FASTDDS_HINT = ("best-effort images larger than about 0.5 MB are lost by FastDDS's default transports; "
                 "use a reliable publisher or FASTDDS_BUILTIN_TRANSPORTS=LARGE_DATA on both ends")
@@ -233,10 +238,13 @@ class OcrNode(LifecycleNode):
             return TransitionCallbackReturn.FAILURE
         self.config_error = ""
         self._requested_config, self._pending_config = self.pipeline.config, None
-        self._pub_detections = self.create_lifecycle_publisher(TextDetectionArray, "text_detections", 10)
-        self._pub_image = self.create_lifecycle_publisher(Image, "text_detections/image", 1)
+        # qos_overrides.<topic>.publisher.{depth,history,reliability} in the params file apply (ROS convention)
+        overridable = {"qos_overriding_options": QoSOverridingOptions.with_default_policies()}
+        self._pub_detections = self.create_lifecycle_publisher(TextDetectionArray, "text_detections", 10, **overridable)
+        self._pub_image = self.create_lifecycle_publisher(Image, "text_detections/image", 1, **overridable)
         if Detection2DArray is not None and self.get_parameter("publish_vision_msgs").value:
-            self._pub_vision = self.create_lifecycle_publisher(Detection2DArray, "text_detections/vision", 10)
+            self._pub_vision = self.create_lifecycle_publisher(Detection2DArray, "text_detections/vision", 10,
+                                                               **overridable)
         return super().on_configure(state)
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -323,7 +331,8 @@ class OcrNode(LifecycleNode):
         msg_type = CompressedImage if self.input_topic.endswith("compressed") else Image
         callback = self._on_image_with_info if MESSAGE_INFO_CALLBACKS else self._on_image
         self._subscription = self.create_subscription(msg_type, self.input_topic, callback,
-                                                      QoSProfile(depth=1, reliability=reliability))
+                                                      QoSProfile(depth=1, reliability=reliability),
+                                                      qos_overriding_options=SUBSCRIPTION_OVERRIDES)
         self._subscribed_reliability = reliability
         self.get_logger().info(f"subscribed to {self.resolve_topic_name(self.input_topic)} ({msg_type.__name__}, "
                                f"{reliability.name.lower()}, depth 1)")

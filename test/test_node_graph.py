@@ -622,3 +622,15 @@ def test_expected_rate_and_stamp_delay_warn_when_set(graph):
     assert rate["level"] == 1 and "below the expected 1000 Hz" in rate["message"], rate["message"]
     old = warning_after_a_frame(graph({"diagnostics.max_stamp_delay_ms": 1000.0}), int(time.time()) - 3600, "ms old")
     assert old["level"] == 1 and "ms old" in old["message"], old["message"]
+
+
+def test_qos_overrides_from_the_params_file_apply(graph):
+    """ROS's qos_overrides.<topic>.<publisher|subscription>.<policy> parameters reach the node's entities;
+    the input's reliability stays qos_reliability's."""
+    ns = "/t_qos_overrides_from_the_params_file_apply_0"  # the graph fixture names namespaces after the test
+    g = graph({f"qos_overrides.{ns}/text_detections.publisher.depth": 5,
+               f"qos_overrides.{ns}/image.subscription.depth": 3})
+    assert g.ocr.get_namespace() == ns
+    assert g.ocr._pub_detections.qos_profile.depth == 5 and g.ocr._subscription.qos_profile.depth == 3
+    assert g.ocr.unknown_parameters == []
+    g.assert_answers(stamp=41)
