@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 import rclpy
 import rclpy.logging
+import yaml
 from diagnostic_msgs.msg import DiagnosticArray
 from edge_ocr_ros.msg import TextDetectionArray
 from helpers import FIXTURES, KNOWN_BOX, KNOWN_TEXT, REPO, fixture_config, known_image
@@ -459,7 +460,7 @@ def test_lifecycle_cycles_keep_entities_and_threads_constant_and_results_flow_at
     g = graph({"autostart": False}, autostart=False)
     node = g.ocr
     entities = []
-    for _ in range(20):
+    for _ in range(100):
         node.trigger_configure()
         node.trigger_activate()
         node.trigger_deactivate()
@@ -634,3 +635,16 @@ def test_qos_overrides_from_the_params_file_apply(graph):
     assert g.ocr._pub_detections.qos_profile.depth == 5 and g.ocr._subscription.qos_profile.depth == 3
     assert g.ocr.unknown_parameters == []
     g.assert_answers(stamp=41)
+
+
+@pytest.mark.parametrize("written, configured", [("on", False), ("off", True), ("true", False), ("false", True),
+                                                  ("auto", True)])
+def test_edgetpu_as_launch_and_params_files_deliver_it(graph, written, configured):
+    """launch_ros passes argument values through yaml.safe_load, and params files are YAML: on/off/true/false
+    arrive as booleans. They mean on and off; without a TPU, on fails configure with one sentence."""
+    g = graph({"edgetpu": yaml.safe_load(written)}, autostart=False)
+    g.ocr.trigger_configure()
+    assert (g.ocr.pipeline is not None) == configured
+    if not configured:
+        assert "edgetpu is 'on'" in g.ocr.config_error and "\n" not in g.ocr.config_error
+
