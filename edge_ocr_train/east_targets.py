@@ -11,8 +11,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-STRIDE = 4
-SHRINK = 0.3
+from edge_ocr_ros.rbox import STRIDE  # the runtime's decoding and the training targets must agree
+from edge_ocr_ros.score_extent import SHRINK
+
 MIN_TRAIN_SIDE = 6.0  # boxes thinner than this (input pixels) are ignored, not negatives
 
 
