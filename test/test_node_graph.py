@@ -648,3 +648,34 @@ def test_edgetpu_as_launch_and_params_files_deliver_it(graph, written, configure
     if not configured:
         assert "edgetpu is 'on'" in g.ocr.config_error and "\n" not in g.ocr.config_error
 
+
+
+def test_reactivation_during_a_slow_frame_never_runs_two_frames_at_once(graph):
+    """A frame that outlasts deactivate's wait (5 s) keeps its worker busy; after activate the new worker
+    waits for it: one frame in the pipeline at a time, and the node answers afterwards."""
+    g = graph()
+    node = g.ocr
+    run, inside, most = node.pipeline.run, [], []
+    slow = threading.Event()
+    slow.set()
+
+    def observed_run(image):
+        inside.append(1)
+        most.append(len(inside))
+        try:
+            if slow.is_set():
+                slow.clear()
+                time.sleep(6.0)
+            return run(image)
+        finally:
+            inside.pop()
+
+    node.pipeline.run = observed_run
+    img, _ = camera_image()
+    g.publisher().publish(image_msg(img, stamp=51))
+    assert wait_for(lambda: most, 5.0)  # the slow frame is running
+    node.trigger_deactivate()  # gives up waiting after 5 s; the old worker is still inside its frame
+    node.trigger_activate()
+    g.assert_answers(stamp=52)
+    assert max(most) == 1
+    assert len([t for t in threading.enumerate() if t.name == "ocr_worker" and t.is_alive()]) == 1
