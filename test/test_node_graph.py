@@ -32,7 +32,7 @@ from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CompressedImage, Image
 
-from edge_ocr_ros.node import OcrNode, warn
+from edge_ocr_ros.node import OcrNode, cpu_name, warn
 
 FIXTURE_PARAMS = {k: v for k, v in fixture_config().as_dict().items() if k.startswith(("detector.", "recognizer."))
                   or k == "edgetpu"}
@@ -129,7 +129,8 @@ class Graph:
         assert wait_for(lambda: len(self.diagnostics) > 0, 5.0)
         status = self.diagnostics[-1].status[0]
         return {**{kv.key: kv.value for kv in status.values}, "level": int.from_bytes(status.level, "little")
-                if isinstance(status.level, bytes) else int(status.level), "message": status.message}
+                if isinstance(status.level, bytes) else int(status.level), "message": status.message,
+                "hardware_id": status.hardware_id}
 
     def call(self, srv_type, name: str, request):
         client = self.tester.create_client(srv_type, name)
@@ -589,7 +590,7 @@ def test_deliberately_unconfigured_and_inactive_are_ok_with_a_message(graph):
     g.ocr.trigger_configure()
     diag = g.latest_diagnostics()
     assert diag["level"] == 0 and "waiting for activate" in diag["message"]
-    assert diag.get("hardware_id", "x")  # the CPU's model name, or the Edge TPU device
+    assert diag["hardware_id"] == cpu_name() and diag["hardware_id"] not in ("", "cpu")  # the CPU's model
 
 
 def test_frames_lost_before_the_callback_are_counted_where_rclpy_gives_sequence_numbers(graph):
