@@ -112,6 +112,7 @@ class EastDetector:
         if self.dynamic_size:
             self.model.use_size(self.max_size)
         self.plan: ViewPlan | None = None
+        self._working = self._working_buffer = np.empty((0, 0, 3), np.uint8)
         self.configure(config)
 
     @property
@@ -179,8 +180,15 @@ class EastDetector:
             w, h = plan.working
             self._resize_into(image, self.model.buffer[:h, :w])
             self._load(w, h)
-        else:
-            self._working = image if plan.scale == 1.0 else cv2.resize(image, plan.working, interpolation=cv2.INTER_AREA)
+        elif plan.scale == 1.0:
+            self._working = image
+            self.load_view(plan, plan.origins[0])
+        else:  # the scaled frame goes into a buffer kept from frame to frame (a camera's frames share one size)
+            width, height = plan.working
+            if self._working_buffer.shape[:2] != (height, width):
+                self._working_buffer = np.empty((height, width, 3), np.uint8)
+            self._working = self._working_buffer
+            cv2.resize(image, plan.working, dst=self._working, interpolation=cv2.INTER_AREA)
             self.load_view(plan, plan.origins[0])
         self.plan = plan
         return plan

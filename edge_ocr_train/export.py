@@ -58,21 +58,16 @@ def _convert(model, signature: list, representative: Callable[[], Iterator[list[
     # weights as variables (READ_VARIABLE ops) instead of constants. The SavedModel is temporary.
     with tempfile.TemporaryDirectory(prefix="edge_ocr_export_") as saved:
         model.export(saved, format="tf_saved_model", input_signature=signature, verbose=False)
-        return _converter_output(tf.lite.TFLiteConverter.from_saved_model(saved), representative)
-
-
-def _converter_output(converter, representative: Callable[[], Iterator[list[np.ndarray]]] | None) -> bytes:
-    import tensorflow as tf
-
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    if representative is None:
-        converter.target_spec.supported_types = [tf.float16]
-    else:
-        converter.representative_dataset = representative
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.uint8
-        converter.inference_output_type = tf.uint8
-    return converter.convert()
+        converter = tf.lite.TFLiteConverter.from_saved_model(saved)
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        if representative is None:
+            converter.target_spec.supported_types = [tf.float16]
+        else:
+            converter.representative_dataset = representative
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+            converter.inference_input_type = tf.uint8
+            converter.inference_output_type = tf.uint8
+        return converter.convert()  # reads the SavedModel: inside its folder's lifetime
 
 
 def calibration_words(folders: list[Path], count: int, seed: int) -> np.ndarray:
