@@ -5,18 +5,18 @@ colcon builds the ROS package from CMakeLists.txt/package.xml instead (messages,
 
 from glob import glob
 
-from setuptools import setup
+from setuptools import find_packages, setup
 
 setup(
     name="edge_ocr_ros",
     version="0.1.0",
     description="EAST + CRNN text reading on LiteRT (Coral Edge TPU or CPU), with a ROS 2 node",
-    packages=["edge_ocr_ros", "edge_ocr_train"],
+    packages=find_packages(include=["edge_ocr_ros", "edge_ocr_ros.*", "edge_ocr_train"]),
     # Supported and tested (docs/robots.md): Python 3.10-3.13, numpy 1.21-2.x, OpenCV 4.5.4-5.x.
     python_requires=">=3.10,<3.14",
     install_requires=["ai-edge-litert", "numpy>=1.21,<3", "opencv-python-headless>=4.5.4,<6", "PyYAML>=5.4", "tqdm"],
     extras_require={"train": ["tensorflow", "pillow", "matplotlib"]},
-    entry_points={"console_scripts": ["edge-ocr=edge_ocr_ros.cli:main"]},
+    entry_points={"console_scripts": ["edge-ocr=edge_ocr_ros.tools.cli:main"]},
     data_files=[
         ("share/edge_ocr_ros/models", [*sorted(glob("models/*.tflite")), "models/charset.txt", "models/lexicon.txt.gz"]),
         ("share/edge_ocr_ros/config", sorted(glob("config/*"))),

@@ -11,13 +11,30 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from .errors import ConfigError
+
+__all__ = [
+    "LEXICON_MARGIN",
+    "MEAN_RGB",
+    "MIN_TEXT_CONFIDENCE",
+    "NODE_PARAMETERS",
+    "NODE_SETTINGS",
+    "SCHEMA",
+    "TILES_PATTERN",
+    "OcrConfig",
+    "Setting",
+    "bundled_models_dir",
+    "flatten",
+    "validate_value",
+]
+
+T = TypeVar("T")
 
 
 def bundled_models_dir() -> Path:
@@ -31,6 +48,7 @@ def bundled_models_dir() -> Path:
 
 @dataclass(frozen=True)
 class Setting:
+    """One setting of the schema: default, help text and the checks a value must pass."""
     default: Any
     description: str
     minimum: float | None = None
@@ -40,7 +58,7 @@ class Setting:
     multiple_of: int = 0
 
 
-MEAN_RGB = [123.68, 116.779, 103.939]
+MEAN_RGB = [123.68, 116.779, 103.939]  # ImageNet mean, the public EAST convention; training uses it too
 # decoding defaults of the bundled models, chosen on real training data by scripts/tune_recognizer.py
 LEXICON_MARGIN = 6.0
 MIN_TEXT_CONFIDENCE = 0.94
@@ -161,6 +179,7 @@ def validate_value(name: str, value: Any) -> Any:
 
 
 def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested YAML mappings to dotted names (``{detector: {padding: 0}}`` -> ``detector.padding``)."""
     flat: dict[str, Any] = {}
     for key, value in tree.items():
         name = f"{prefix}{key}"
@@ -199,6 +218,7 @@ class OcrConfig:
         return self._values[name]
 
     def as_dict(self) -> dict[str, Any]:
+        """Every setting by dotted name (a copy)."""
         return dict(self._values)
 
     def replace(self, **changes: Any) -> OcrConfig:
@@ -206,7 +226,12 @@ class OcrConfig:
         return self.replace_items({k.replace("__", "."): v for k, v in changes.items()})
 
     def replace_items(self, changes: Mapping[str, Any]) -> OcrConfig:
+        """A copy with ``changes`` by dotted name, validated like the constructor's values."""
         return OcrConfig({**self._values, **changes}, self.base_dir)
+
+    def stage(self, settings_class: type[T], stage: str) -> T:
+        """The ``stage.*`` settings a stage reads (its dataclass's fields), e.g. ``stage(DetectorSettings, "detector")``."""
+        return settings_class(**{f.name: self[f"{stage}.{f.name}"] for f in fields(settings_class)})
 
     def path(self, name: str) -> Path:
         """A model or charset setting as a path: absolute, beside the YAML file, or in the bundled models/."""
@@ -228,6 +253,11 @@ class OcrConfig:
 
     @classmethod
     def from_yaml(cls, path: str | Path, overrides: Mapping[str, Any] | None = None) -> OcrConfig:
+        """Settings from a YAML file (engine schema, ROS params file or mjsynth.yml) plus ``overrides``.
+
+        Raises:
+            ConfigError: unreadable YAML, an unknown name (with the closest valid one) or an invalid value.
+        """
         path = Path(path)
         try:
             tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

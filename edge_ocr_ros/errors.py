@@ -1,5 +1,7 @@
 """Errors a user can fix: each carries one sentence that says what is wrong and what to do."""
 
+__all__ = ["AcceleratorError", "ConfigError", "EdgeOcrError", "InputImageError", "ModelError"]
+
 
 class EdgeOcrError(Exception):
     """Base class of the errors that the CLI and the node report without a traceback."""

@@ -1,4 +1,5 @@
-"""sensor_msgs/Image and CompressedImage payloads to BGR arrays and back, in numpy (no cv_bridge, no rclpy).
+"""Images in: the engine's size limits and input check, and sensor_msgs/Image and CompressedImage payloads
+(or image files) to BGR arrays, in numpy (no cv_bridge, no rclpy).
 
 Supported encodings: bgr8, rgb8, mono8, bgra8, rgba8, mono16, yuv422 (UYVY) and yuv422_yuy2 (YUYV),
 with row padding (``step`` > width * bytes per pixel). Anything else raises InputImageError.
@@ -12,7 +13,10 @@ import cv2
 import numpy as np
 
 from .errors import InputImageError
-from .pipeline import MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE
+
+__all__ = ["ENCODINGS", "MAX_IMAGE_PIXELS", "MAX_IMAGE_SIDE", "check_image", "check_size", "compressed_to_bgr", "raw_to_bgr"]
+MAX_IMAGE_SIDE = 16384
+MAX_IMAGE_PIXELS = 100_000_000
 
 # OpenCV checks a compressed image's declared size against this after reading its header and before
 # allocating the pixels (read once, at the first decode): a 100 kB PNG declaring 30000 x 30000 is refused
@@ -38,15 +42,35 @@ ENCODINGS: dict[str, tuple[int, int, type, int | None]] = {
 }
 
 
+def check_size(width: int, height: int) -> None:
+    """InputImageError unless width x height is a non-empty image within the limits."""
+    if width <= 0 or height <= 0:
+        raise InputImageError(f"image is empty ({width} x {height})")
+    if max(width, height) > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
+        raise InputImageError(f"image of {width} x {height} is too large (at most {MAX_IMAGE_SIDE} px a side, "
+                              f"{MAX_IMAGE_PIXELS // 1_000_000} MP)")
+
+
+def check_image(image: object) -> np.ndarray:
+    """A BGR uint8 H x W x 3 image, or InputImageError saying why not (grayscale is accepted and converted)."""
+    if not isinstance(image, np.ndarray):
+        raise InputImageError(f"image must be a numpy array, not {type(image).__name__}")
+    if image.dtype != np.uint8:
+        raise InputImageError(f"image must be 8-bit (uint8), not {image.dtype}")
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=2)
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise InputImageError(f"image must be H x W x 3 (BGR) or H x W, not {image.shape}")
+    check_size(image.shape[1], image.shape[0])
+    return image
+
+
 def raw_to_bgr(encoding: str, width: int, height: int, step: int, data, is_bigendian: bool = False) -> np.ndarray:
     """A BGR uint8 image from the fields of a sensor_msgs/Image (``data`` is any bytes-like buffer)."""
     if encoding not in ENCODINGS:
         raise InputImageError(f"unsupported encoding '{encoding}' (supported: {', '.join(ENCODINGS)})")
     bpp, channels, dtype, conversion = ENCODINGS[encoding]
-    if width <= 0 or height <= 0:
-        raise InputImageError(f"image is empty ({width} x {height})")
-    if max(width, height) > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
-        raise InputImageError(f"image of {width} x {height} is too large")
+    check_size(width, height)
     if step < width * bpp:
         raise InputImageError(f"step {step} is smaller than width x {bpp} bytes ({width * bpp})")
     buffer = np.frombuffer(data, dtype=np.uint8)
@@ -72,8 +96,7 @@ def raw_to_bgr(encoding: str, width: int, height: int, step: int, data, is_bigen
 
 def compressed_to_bgr(data) -> np.ndarray:
     """Decode a compressed image (a CompressedImage payload or an image file: JPEG, PNG, WebP, PGM, ...) whose
-    declared size is within the limits,
-    without allocating more than that size (see OPENCV_IO_MAX_IMAGE_PIXELS above)."""
+    declared size is within the limits, without allocating more than that size (see OPENCV_IO_MAX_IMAGE_PIXELS above)."""
     buffer = np.frombuffer(data, dtype=np.uint8)
     try:
         image = cv2.imdecode(buffer, cv2.IMREAD_COLOR) if buffer.size else None

@@ -11,8 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge_ocr_ros.rbox import STRIDE  # the runtime's decoding and the training targets must agree
-from edge_ocr_ros.score_extent import SHRINK
+from edge_ocr_ros.detection.rbox import STRIDE  # the runtime's decoding and the training targets must agree
+from edge_ocr_ros.detection.score_extent import SHRINK
 
 MIN_TRAIN_SIDE = 6.0  # boxes thinner than this (input pixels) are ignored, not negatives
 

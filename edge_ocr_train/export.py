@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from .crnn_model import INPUT_HEIGHT, INPUT_WIDTH, build_crnn, charset_path, with_softmax
-from .east_model import build_east
+from .east_model import build_east, for_export
 from .real_data import load_word_folder, scene_files
 from .train_crnn import CHARSET, charset_named
 from .train_east import MEAN_BGR
@@ -49,7 +49,10 @@ def int8_east_name(size: tuple[int, int]) -> str:
     return f"east_int8_{size[0]}x{size[1]}.tflite"
 
 
-def _convert(model, signature: list, representative: Callable[[], Iterator[list[np.ndarray]]] | None) -> bytes:
+def convert(model, signature: list, representative: Callable[[], Iterator[list[np.ndarray]]] | None = None,
+            float16: bool = True) -> bytes:
+    """A Keras model as TFLite: full-integer int8 with uint8 I/O when ``representative`` gives calibration
+    inputs, else float16 weights (or float32 with ``float16=False``)."""
     import tempfile
 
     import tensorflow as tf
@@ -59,14 +62,15 @@ def _convert(model, signature: list, representative: Callable[[], Iterator[list[
     with tempfile.TemporaryDirectory(prefix="edge_ocr_export_") as saved:
         model.export(saved, format="tf_saved_model", input_signature=signature, verbose=False)
         converter = tf.lite.TFLiteConverter.from_saved_model(saved)
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        if representative is None:
-            converter.target_spec.supported_types = [tf.float16]
-        else:
+        if representative is not None:
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
             converter.representative_dataset = representative
             converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
             converter.inference_input_type = tf.uint8
             converter.inference_output_type = tf.uint8
+        elif float16:
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.target_spec.supported_types = [tf.float16]
         return converter.convert()  # reads the SavedModel: inside its folder's lifetime
 
 
@@ -132,7 +136,7 @@ def export_crnn(weights: Path, out: Path, calib: np.ndarray) -> None:
     model = build_crnn(charset.num_classes)
     model.load_weights(weights)
     model = with_softmax(model)
-    fp16 = _convert(model, [tf.TensorSpec([None, INPUT_HEIGHT, INPUT_WIDTH, 1], tf.float32)], None)
+    fp16 = convert(model, [tf.TensorSpec([None, INPUT_HEIGHT, INPUT_WIDTH, 1], tf.float32)])
     (out / "crnn_fp16.tflite").write_bytes(fp16)
     data = calib.astype(np.float32)[..., None] / 255.0
 
@@ -140,32 +144,39 @@ def export_crnn(weights: Path, out: Path, calib: np.ndarray) -> None:
         for x in data:
             yield [x[None]]
 
-    int8 = _convert(model, [tf.TensorSpec([1, INPUT_HEIGHT, INPUT_WIDTH, 1], tf.float32)], representative)
+    int8 = convert(model, [tf.TensorSpec([1, INPUT_HEIGHT, INPUT_WIDTH, 1], tf.float32)], representative)
     (out / "crnn_int8.tflite").write_bytes(int8)
     charset.save(out / "charset.txt")
     write_model_info(out, "crnn", model, {"1x32x128x1": (1, INPUT_HEIGHT, INPUT_WIDTH, 1)})
     LOG.info("CRNN: fp16 %d bytes, int8 %d bytes", len(fp16), len(int8))
 
 
-def export_east(weights: Path, out: Path, calib: dict[tuple[int, int], np.ndarray], fp16: bool = True) -> None:
-    """The float16 EAST (any size) and one static int8 EAST per calibrated size."""
+def export_east(weights: Path, out: Path, calib: dict[tuple[int, int], np.ndarray], fp16: bool = True,
+                qat_weights: Path | None = None) -> None:
+    """The float16 EAST (any size) and one static int8 EAST per calibrated size, from the float weights
+    or, given ``qat_weights``, from their quantization-aware fine-tune (``train_east --quantization-aware``)."""
     import tensorflow as tf
 
     model = build_east()
     model.load_weights(weights)
     if fp16:
-        data = _convert(model, [tf.TensorSpec([1, None, None, 3], tf.float32)], None)
+        data = convert(model, [tf.TensorSpec([1, None, None, 3], tf.float32)])
         (out / "east_fp16.tflite").write_bytes(data)
         LOG.info("EAST: fp16 %d bytes", len(data))
     for (width, height), views in calib.items():
-        fixed = build_east(height, width)
-        fixed.set_weights(model.get_weights())
+        if qat_weights:
+            fixed = build_east(height, width, quantized=True)
+            fixed.load_weights(qat_weights)
+            for_export(fixed)
+        else:
+            fixed = build_east(height, width)
+            fixed.set_weights(model.get_weights())
 
         def representative(views: np.ndarray = views) -> Iterator[list[np.ndarray]]:
             for x in views:
                 yield [x[None]]
 
-        int8 = _convert(fixed, [tf.TensorSpec([1, height, width, 3], tf.float32)], representative)
+        int8 = convert(fixed, [tf.TensorSpec([1, height, width, 3], tf.float32)], representative)
         (out / int8_east_name((width, height))).write_bytes(int8)
         LOG.info("EAST: int8 %dx%d %d bytes", width, height, len(int8))
     sizes = {"1x544x960x3": (1, 544, 960, 3)} | {f"1x{h}x{w}x3": (1, h, w, 3) for w, h in calib}
@@ -183,6 +194,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="static input of an int8 EAST, multiples of 32 (repeatable; default: 960x544, 640x480 and 320x320). "
                              "Written as east_int8_WxH.tflite")
     parser.add_argument("--no-fp16-east", action="store_true", help="write only the int8 EAST models")
+    parser.add_argument("--east-qat-weights", type=Path,
+                        help="int8 EAST models from these quantization-aware weights (train_east --quantization-aware) "
+                             "instead of --east-weights; the float16 model still comes from --east-weights")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("models"))
     args = parser.parse_args(argv)
@@ -197,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
             parser.error("--east-weights needs --calib-scenes")
         sizes = args.int8_east_size or list(INT8_EAST_SIZES)
         calib = {size: calibration_scenes(args.calib_scenes, args.samples, args.seed, size) for size in sizes}
-        export_east(args.east_weights, args.out, calib, fp16=not args.no_fp16_east)
+        export_east(args.east_weights, args.out, calib, fp16=not args.no_fp16_east, qat_weights=args.east_qat_weights)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from edge_ocr_ros.crop import warp_word
+from edge_ocr_ros.recognition.crop import warp_word
 
 from .words import label_of
 

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from tqdm import tqdm
 
-from edge_ocr_ros.crop import order_quad
+from edge_ocr_ros.geometry import order_quad
 
 from .fonts import find_fonts, load_font
 from .generator_cli import generator_main

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from tqdm import tqdm
 
-from edge_ocr_ros.crop import warp_word
+from edge_ocr_ros.recognition.crop import warp_word
 
 from .fonts import find_fonts, load_font
 from .generator_cli import generator_main

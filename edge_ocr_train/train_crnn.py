@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from edge_ocr_ros.charset import Charset
-from edge_ocr_ros.ctc import decode, softmax
+from edge_ocr_ros.recognition.charset import Charset
+from edge_ocr_ros.recognition.ctc import decode, softmax
 
 from .crnn_model import FILTERS, INPUT_HEIGHT, INPUT_WIDTH, build_crnn, charset_path, transfer_classes, widen_into
 from .loop import add_training_options, configure_tensorflow, make_optimizer, train_loop

@@ -6,6 +6,10 @@ Examples:
   # fine-tune the shipped weights on your own photos (NAME.jpg + NAME.gt.json):
   python -m edge_ocr_train.train_east --init-weights models/east.weights.h5 --real my_scenes \\
       --real-fraction 1 --steps 1000 --lr 3e-4
+  # quantization-aware fine-tuning of trained float weights for the int8 (Edge TPU) models:
+  python -m edge_ocr_train.train_east --quantization-aware --init-weights models/east.weights.h5 \\
+      --synth data/scenes_synth --real ../shared/realtrain/scenes --steps 3000 --lr 2e-4 \\
+      --work-dir data/train_east_qat --weights-out models/east_qat.weights.h5
 
 Training uses random crops of --crop pixels at random scales; the model is fully convolutional, so
 the exported float16 model runs at any multiple of 32 and the int8 model at 320 x 320.
@@ -22,13 +26,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .east_model import build_east
+from edge_ocr_ros.config import MEAN_RGB
+
+from .east_model import build_east, fold_batch_norms
 from .east_targets import east_targets
 from .loop import add_training_options, configure_tensorflow, make_optimizer, train_loop
 from .real_data import load_scene_gt, scene_files
 
 LOG = logging.getLogger(__name__)
-MEAN_BGR = np.array([103.939, 116.779, 123.68], np.float32)  # ImageNet mean, the public EAST convention
+MEAN_BGR = np.array(MEAN_RGB[::-1], np.float32)  # the runtime's default detector.mean, in OpenCV's channel order
 
 
 class SceneSet:
@@ -155,7 +161,18 @@ def train(args: argparse.Namespace) -> None:
     batches = Batches(sets, weights, args.batch, args.crop, args.seed)
     val = Batches(sets, weights, args.batch, args.crop, args.seed + 999).make()  # fixed validation batch
 
-    model = build_east()
+    init_weights = args.init_weights
+    if args.quantization_aware:
+        if not init_weights:
+            raise SystemExit("--quantization-aware fine-tunes trained float weights: give --init-weights")
+        trained = build_east()
+        trained.load_weights(init_weights)
+        model = build_east(args.crop, args.crop, quantized=True)
+        fold_batch_norms(trained, model)
+        model(val[0], training=True)  # the rounding ranges start from a batch, not from zero
+        init_weights = None  # already in (train_loop would load them into the float layout)
+    else:
+        model = build_east()
     optimizer, schedule = make_optimizer(args.lr, args.steps)
 
     @tf.function(reduce_retracing=True)
@@ -172,7 +189,7 @@ def train(args: argparse.Namespace) -> None:
 
     train_loop(name="east", model=model, optimizer=optimizer, schedule=schedule, steps=args.steps,
                work_dir=args.work_dir, weights_out=args.weights_out, resume=args.resume,
-               init_weights=args.init_weights, eval_every=args.eval_every, fields=["val_dice", "val_geo"],
+               init_weights=init_weights, eval_every=args.eval_every, fields=["val_dice", "val_geo"],
                train_step=lambda: float(step(*map(tf.constant, batches.next()))), evaluate=evaluate)
 
 
@@ -184,6 +201,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--real-scale", type=float, nargs=2, default=(0.45, 1.0),
                         help="scale range applied to real photos before cropping (match your run-time input size)")
     parser.add_argument("--crop", type=int, default=256, help="training crop size (multiple of 32)")
+    parser.add_argument("--quantization-aware", action="store_true",
+                        help="fine-tune --init-weights with int8 rounding simulated (batch norms folded), for "
+                             "export --east-qat-weights; writes that layout, not the float one")
     add_training_options(parser, "east", steps=6000, batch=12, eval_every=250)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

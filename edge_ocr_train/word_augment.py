@@ -12,7 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge_ocr_ros.crop import warp_word
+from edge_ocr_ros.recognition.crop import warp_word
 
 from .real_data import full_quad
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edge_ocr_ros.charset import Charset
+from edge_ocr_ros.recognition.charset import Charset
 
 DICT_FILES = (Path("/usr/share/dict/american-english"), Path("/usr/share/dict/british-english"))
 SIGN_WORDS = (

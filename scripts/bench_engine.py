@@ -23,10 +23,11 @@ import cv2
 import numpy as np
 
 from edge_ocr_ros.config import OcrConfig
-from edge_ocr_ros.crop import order_quad, warp_word
+from edge_ocr_ros.geometry import order_quad
 from edge_ocr_ros.pipeline import OcrPipeline
-from edge_ocr_ros.runtime import litert_module
-from edge_ocr_ros.sources import image_files, read_image
+from edge_ocr_ros.recognition.crop import warp_word
+from edge_ocr_ros.runtime.interpreter import litert_module
+from edge_ocr_ros.tools.sources import image_files, read_image
 
 STAGES = ["preprocess", "detect", "decode_nms", "crop", "recognize", "ctc", "total"]
 POST = ["decode_nms", "crop", "ctc"]  # the work around the models
@@ -141,7 +142,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs"))
     args = parser.parse_args()
     config = OcrConfig({"num_threads": args.threads, "edgetpu": "off"})
-    pipeline = OcrPipeline(config)
+    pipeline = OcrPipeline.from_config(config)
     baseline = SeedBaseline(config, pipeline.detector.input_size)
     images = [(p.name, read_image(p)) for p in image_files(args.images)]
     frame20 = twenty_word_frame(Path("samples/signs"))

@@ -32,6 +32,7 @@ from sensor_msgs.msg import Image
 
 from edge_ocr_ros.config import OcrConfig
 from edge_ocr_ros.pipeline import OcrPipeline
+from edge_ocr_ros.ros.messages import to_image_message
 
 REPO = Path(__file__).resolve().parent.parent
 RATES = (5, 15, 30)
@@ -95,7 +96,7 @@ def main() -> int:
     samples = [cv2.imread(str(p)) for p in sorted((REPO / "samples" / "signs").glob("*.jpg"))]
 
     # the pipeline alone, same images and sizes, for the overhead figure
-    pipeline = OcrPipeline(OcrConfig({"edgetpu": "off"}))
+    pipeline = OcrPipeline.from_config(OcrConfig({"edgetpu": "off"}))
     alone = {}
     for size in SIZES:
         frames = [cv2.resize(s, size) for s in samples]
@@ -114,9 +115,7 @@ def main() -> int:
             msgs = []
             for s in samples:
                 img = cv2.resize(s, size)
-                msg = Image(height=size[1], width=size[0], encoding="bgr8", step=size[0] * 3)
-                msg.data = img.tobytes()
-                msgs.append(msg)
+                msgs.append(to_image_message(img))
             for rate in RATES:
                 received.clear()
                 sent = 0

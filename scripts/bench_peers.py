@@ -41,7 +41,7 @@ class EdgeOcr:
         from edge_ocr_ros.config import OcrConfig
         from edge_ocr_ros.pipeline import OcrPipeline
 
-        self.pipeline = OcrPipeline(OcrConfig({"edgetpu": "off", "num_threads": 1 if "1t" in name else 2,
+        self.pipeline = OcrPipeline.from_config(OcrConfig({"edgetpu": "off", "num_threads": 1 if "1t" in name else 2,
                                                "precision": "int8" if "int8" in name else "float16"}))
 
     def scene(self, image):
@@ -153,7 +153,7 @@ def main() -> int:
         return 0
     from tqdm import tqdm
 
-    from edge_ocr_ros.evaluation import Counts, load_gt, partial_scenes, score_scene, word_scores
+    from edge_ocr_ros.tools.evaluation import Counts, load_gt, partial_scenes, score_scene, word_scores
 
     scenes = sorted(p for p in args.scenes.glob("*.jpg") if p.with_name(p.stem + ".gt.json").is_file())[: args.limit]
     rows = [r.split("\t", 1) for r in (args.words / "labels.tsv").read_text().splitlines() if "\t" in r][: args.limit]

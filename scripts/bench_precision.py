@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from edge_ocr_ros.config import OcrConfig
 from edge_ocr_ros.pipeline import OcrPipeline
-from edge_ocr_ros.sources import image_files, read_image
+from edge_ocr_ros.tools.sources import image_files, read_image
 
 STAGES = ["preprocess", "detect", "decode_nms", "crop", "recognize", "ctc", "total"]
 VARIANTS = {
@@ -32,7 +32,7 @@ VARIANTS = {
 
 
 def measure(settings: dict, images: list, repeat: int, threads: int) -> dict[str, list[float]]:
-    pipeline = OcrPipeline(OcrConfig({"edgetpu": "off", "num_threads": threads, **settings}))
+    pipeline = OcrPipeline.from_config(OcrConfig({"edgetpu": "off", "num_threads": threads, **settings}))
     times: dict[str, list[float]] = {s: [] for s in STAGES}
     for image in images:
         pipeline.run(image)  # warm-up: interpreters of new sizes, caches

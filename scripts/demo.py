@@ -23,17 +23,18 @@ from edge_ocr_ros.msg import TextDetectionArray
 from ocr_node_process import start_ocr_node, stop
 from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import Image
+from std_msgs.msg import Header
 
-from edge_ocr_ros.evaluation import normalize_text
+from edge_ocr_ros.ros.messages import to_image_message
+from edge_ocr_ros.tools.evaluation import normalize_text
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def to_msg(image: np.ndarray, stamp: int) -> Image:
-    msg = Image(height=image.shape[0], width=image.shape[1], encoding="bgr8", step=image.shape[1] * 3)
-    msg.header.stamp.sec, msg.header.frame_id = stamp, "demo_camera"
-    msg.data = image.tobytes()
-    return msg
+    header = Header(frame_id="demo_camera")
+    header.stamp.sec = stamp
+    return to_image_message(image, header)
 
 
 def wait(predicate, timeout: float) -> bool:

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from edge_ocr_ros.config import OcrConfig
-from edge_ocr_ros.dataset_eval import evaluate_scenes, evaluate_words
 from edge_ocr_ros.pipeline import OcrPipeline
+from edge_ocr_ros.tools.dataset_eval import evaluate_scenes, evaluate_words
 
 VARIANTS = {
     "float16, up to 960x544 keeping aspect (default)": {},
@@ -41,7 +41,7 @@ def main() -> None:
              "| ms per scene (median) |", "|---|---|---|---|---|---|---|---|---|---|"]
     report = {}
     for name, settings in VARIANTS.items():
-        pipeline = OcrPipeline(OcrConfig({"edgetpu": "off", **settings}))
+        pipeline = OcrPipeline.from_config(OcrConfig({"edgetpu": "off", **settings}))
         every = evaluate_scenes(pipeline, args.scenes, progress=False)
         ic15 = evaluate_scenes(pipeline, args.scenes, progress=False, pattern=SUBSET)
         median = float(np.median([r["timing_ms"] for r in every["per_image"]]))
@@ -54,7 +54,7 @@ def main() -> None:
     lines += ["", "| recognizer | word accuracy | with case and punctuation | mean normalised edit distance |",
               "|---|---|---|---|"]
     for name, settings in (("float16 (crnn_fp16)", {}), ("int8 (crnn_int8)", {"precision": "int8"})):
-        w = evaluate_words(OcrPipeline(OcrConfig({"edgetpu": "off", **settings})), args.words, progress=False)
+        w = evaluate_words(OcrPipeline.from_config(OcrConfig({"edgetpu": "off", **settings})), args.words, progress=False)
         report[name] = w["words"]
         lines.append(f"| {name} | {w['words']['accuracy']:.3f} | {w['words']['accuracy_cased']:.3f} | {w['words']['ned']:.3f} |")
     table = "\n".join(lines)

@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 
 from edge_ocr_ros.config import MIN_TEXT_CONFIDENCE, OcrConfig, bundled_models_dir
-from edge_ocr_ros.detector import EastDetector
-from edge_ocr_ros.evaluation import Counts, normalize_text, score_scene
+from edge_ocr_ros.detection.east import DetectorSettings, EastDetector
 from edge_ocr_ros.pipeline import OcrPipeline
-from edge_ocr_ros.runtime import InterpreterFactory
-from edge_ocr_ros.sources import read_image
+from edge_ocr_ros.runtime.interpreter import InterpreterFactory
+from edge_ocr_ros.tools.evaluation import Counts, normalize_text, score_scene
+from edge_ocr_ros.tools.sources import read_image
 
 
 def agreement(boxes: np.ndarray, reference: np.ndarray) -> Counts:
@@ -36,8 +36,9 @@ def agreement(boxes: np.ndarray, reference: np.ndarray) -> Counts:
 def east_fidelity(scenes: Path, int8_model: Path) -> None:
     config = OcrConfig({"edgetpu": "off"})
     files = sorted(scenes.glob("ic15*.jpg"))[::2] + sorted(scenes.glob("ic03*.jpg"))[::2]
-    float16 = EastDetector([InterpreterFactory(bundled_models_dir() / "east_fp16.tflite", 2)], config)
-    int8 = EastDetector([InterpreterFactory(int8_model, 2)], config)
+    settings = DetectorSettings.from_config(config)
+    float16 = EastDetector([InterpreterFactory(bundled_models_dir() / "east_fp16.tflite", 2)], settings)
+    int8 = EastDetector([InterpreterFactory(int8_model, 2)], settings)
     whole, distances_only, bias = Counts(), Counts(), []
     for path in files:
         int8.preprocess(read_image(path))  # letterboxed into the int8 input; the float16 model gets the same pixels
@@ -62,7 +63,7 @@ def crnn_fidelity(words: Path, int8_models: list[Path]) -> None:
     truth = [normalize_text(text) for _, text in rows]
 
     def read(model: Path) -> tuple[list[str], np.ndarray]:
-        pipeline = OcrPipeline(OcrConfig({"edgetpu": "off", "recognizer.model": str(model)}))
+        pipeline = OcrPipeline.from_config(OcrConfig({"edgetpu": "off", "recognizer.model": str(model)}))
         found = [pipeline.recognize_crop(image).words[0] for image in images]
         return [w.text for w in found], np.array([w.confidence for w in found])
 

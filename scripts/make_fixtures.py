@@ -16,27 +16,13 @@ Usage: python scripts/make_fixtures.py [--out test/fixtures]   (needs TensorFlow
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from edge_ocr_train.export import convert
+
 GEOMETRY = (8.0, 12.0, 8.0, 12.0)  # top, right, bottom, left distances of every fixture box
-
-
-def convert(model, signature, representative=None) -> bytes:
-    import tensorflow as tf
-
-    saved = tempfile.mkdtemp()
-    model.export(saved, format="tf_saved_model", input_signature=signature, verbose=False)
-    converter = tf.lite.TFLiteConverter.from_saved_model(saved)
-    if representative is not None:
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = representative
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.uint8
-        converter.inference_output_type = tf.uint8
-    return converter.convert()
 
 
 def east_fixture(five_channels: bool, size: int | None):
@@ -91,12 +77,13 @@ def main() -> None:
             yield [rng.choice([0.05, 0.5, 0.95], size=(1, 32, 128, 1)).astype(np.float32)]
 
     spec = tf.TensorSpec
-    (args.out / "east_known_box.tflite").write_bytes(convert(east_fixture(False, None), [spec([1, None, None, 3], tf.float32)]))
+    (args.out / "east_known_box.tflite").write_bytes(
+        convert(east_fixture(False, None), [spec([1, None, None, 3], tf.float32)], float16=False))
     (args.out / "east_known_box_public_layout.tflite").write_bytes(
-        convert(east_fixture(True, None), [spec([1, None, None, 3], tf.float32)]))
+        convert(east_fixture(True, None), [spec([1, None, None, 3], tf.float32)], float16=False))
     (args.out / "east_known_box_int8.tflite").write_bytes(
         convert(east_fixture(False, 64), [spec([1, 64, 64, 3], tf.float32)], east_data))
-    (args.out / "crnn_stripes.tflite").write_bytes(convert(crnn_fixture(), [spec([None, 32, 128, 1], tf.float32)]))
+    (args.out / "crnn_stripes.tflite").write_bytes(convert(crnn_fixture(), [spec([None, 32, 128, 1], tf.float32)], float16=False))
     (args.out / "crnn_stripes_int8.tflite").write_bytes(convert(crnn_fixture(), [spec([1, 32, 128, 1], tf.float32)], crnn_data))
     (args.out / "charset_ab.txt").write_text("<UNK>\na\nb\n<BLK>\n")
     for p in sorted(args.out.glob("*.tflite")):

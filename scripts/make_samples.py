@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge_ocr_ros.crop import order_quad
+from edge_ocr_ros.geometry import order_quad
 from edge_ocr_train.fonts import find_fonts
 from edge_ocr_train.synth_scenes import render_sign
 from edge_ocr_train.textures import noise_texture, pattern_texture

@@ -26,6 +26,8 @@ def publisher(args: argparse.Namespace) -> None:
     from rclpy.qos import QoSProfile, ReliabilityPolicy
     from sensor_msgs.msg import Image
 
+    from edge_ocr_ros.ros.messages import to_image_message
+
     rclpy.init()
     node = rclpy.create_node("qos_probe_pub")
     qos = QoSProfile(depth=1, reliability=getattr(ReliabilityPolicy, args.reliability.upper()))
@@ -34,8 +36,7 @@ def publisher(args: argparse.Namespace) -> None:
     while pub.get_subscription_count() == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(1.0)  # discovery settles on both sides
-    msg = Image(height=args.height, width=args.width, encoding="bgr8", step=args.width * 3)
-    msg.data.frombytes(np.zeros((args.height, args.width, 3), np.uint8).data)
+    msg = to_image_message(np.zeros((args.height, args.width, 3), np.uint8))
     for i in range(args.count):
         msg.header.stamp.sec = i
         pub.publish(msg)

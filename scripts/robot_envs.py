@@ -93,7 +93,7 @@ def find_python(version: str) -> str | None:
 def sample_words(python: str) -> list[list[str]]:
     """The texts edge-ocr reads on each sample sign with ``python``'s environment."""
     images = sorted(str(p) for p in (REPO / "samples" / "signs").glob("*.jpg"))
-    out = run([python, "-m", "edge_ocr_ros.cli", "--image", *images, "--json", "-q"], cwd=Path("/"))
+    out = run([python, "-m", "edge_ocr_ros.tools.cli", "--image", *images, "--json", "-q"], cwd=Path("/"))
     return [[w["text"] for w in json.loads(line)["words"]] for line in out.stdout.splitlines()]
 
 
@@ -138,7 +138,7 @@ def check(robot: Robot, home: Path, reference: list[list[str]], devset: Path | N
         raise RuntimeError(result["sample signs"])
     if devset is not None:
         for kind in ("scenes", "words"):
-            out = run([py, "-m", "edge_ocr_ros.cli", "eval", "--gt", str(devset / kind), "--json", "-q"], cwd=Path("/"))
+            out = run([py, "-m", "edge_ocr_ros.tools.cli", "eval", "--gt", str(devset / kind), "--json", "-q"], cwd=Path("/"))
             report = json.loads(out.stdout)
             if kind == "scenes":
                 result["dev det F1"] = round(report["detection"]["f1"], 3)

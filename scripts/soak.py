@@ -21,7 +21,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 from bench_node import REPO, Harness, percentile, proc_sample
-from sensor_msgs.msg import Image
+
+from edge_ocr_ros.ros.messages import to_image_message
 
 
 def main() -> int:
@@ -32,11 +33,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=REPO / "docs")
     args = parser.parse_args()
     samples = [cv2.resize(cv2.imread(str(p)), (640, 480)) for p in sorted((REPO / "samples" / "signs").glob("*.jpg"))]
-    messages = []
-    for image in samples:
-        msg = Image(height=480, width=640, encoding="bgr8", step=640 * 3)
-        msg.data.frombytes(image.data)
-        messages.append(msg)
+    messages = [to_image_message(image) for image in samples]
     harness = Harness(publisher_depth=args.depth)
     timeline: list[tuple[float, float]] = []  # (seconds, node RSS MB)
     sent = 0

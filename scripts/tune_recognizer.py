@@ -27,9 +27,9 @@ import numpy as np
 from tqdm import tqdm
 
 from edge_ocr_ros.config import OcrConfig
-from edge_ocr_ros.evaluation import Counts, load_gt, normalize_text, partial_scenes, score_scene
 from edge_ocr_ros.pipeline import OcrPipeline
-from edge_ocr_ros.sources import read_image
+from edge_ocr_ros.tools.evaluation import Counts, load_gt, normalize_text, partial_scenes, score_scene
+from edge_ocr_ros.tools.sources import read_image
 from edge_ocr_train.real_data import full_quad, read_word_folder, scene_files
 from edge_ocr_train.train_crnn import holdout_splits
 
@@ -91,7 +91,7 @@ def main() -> None:
         parser.error("give --real-words (to choose the margin) or --margin")
     logging.basicConfig(level=logging.WARNING)
 
-    pipeline = OcrPipeline(OcrConfig({"edgetpu": "off", "precision": args.precision}))
+    pipeline = OcrPipeline.from_config(OcrConfig({"edgetpu": "off", "precision": args.precision}))
     if args.margin is None:
         margins, baseline = tune_margin(pipeline, args.real_words, args.synth_count, args.seed)
         margin = max(margins, key=lambda r: (round(r[1], 6), -r[0]))[0]

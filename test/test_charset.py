@@ -1,7 +1,7 @@
 import pytest
 
-from edge_ocr_ros.charset import BLANK, UNK, Charset
 from edge_ocr_ros.errors import ModelError
+from edge_ocr_ros.recognition.charset import BLANK, UNK, Charset
 
 
 def test_table_txt_round_trip(tmp_path):

@@ -16,7 +16,7 @@ MODEL_FLAGS = ["--east", str(FIXTURES / "east_known_box.tflite"), "--ocr", str(F
 
 
 def edge_ocr(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "edge_ocr_ros.cli", *args], capture_output=True, text=True, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "edge_ocr_ros.tools.cli", *args], capture_output=True, text=True, cwd=cwd,
                           timeout=120)
 
 

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from edge_ocr_ros.crop import order_quad, quad_size, target_width, warp_word
+from edge_ocr_ros.geometry import order_quad, quad_size
+from edge_ocr_ros.recognition.crop import target_width, warp_word
 
 
 def test_order_quad_from_any_order():

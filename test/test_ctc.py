@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from edge_ocr_ros.ctc import as_probabilities, beam_decode_one, decode, greedy_decode, label_log_likelihoods, softmax
+from edge_ocr_ros.recognition.ctc import beam_decode_one, decode, greedy_decode, is_probabilities, label_log_likelihoods, softmax
 
 BLANK = 3
 
@@ -74,12 +74,12 @@ def test_beam_can_beat_greedy():
     assert beam == [[1]]  # P("1") = 0.4*0.4 + 0.4*0.6 + 0.6*0.4 = 0.64 > P("") = 0.36
 
 
-def test_logits_and_probabilities_are_both_accepted():
+def test_a_model_ending_in_softmax_is_told_from_one_giving_logits():
     rng = np.random.default_rng(1)
     logits = rng.normal(0, 3, size=(2, 6, 4)).astype(np.float32)
-    np.testing.assert_allclose(as_probabilities(logits), softmax(logits), rtol=1e-6)
-    probs = softmax(logits)
-    assert as_probabilities(probs) is probs or np.allclose(as_probabilities(probs), probs)
+    assert not is_probabilities(logits)
+    assert not is_probabilities(np.abs(logits))  # non-negative, but rows do not sum to 1
+    assert is_probabilities(softmax(logits))
 
 
 @pytest.mark.parametrize("seed", range(4))

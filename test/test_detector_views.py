@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from helpers import KNOWN_BOX, KNOWN_TEXT, fixture_config
 
-from edge_ocr_ros.detector_views import closest_aspect, plan_views, tiles_needed, touches_inner_edge
+from edge_ocr_ros.detection.views import closest_aspect, plan_views, tiles_needed, touches_inner_edge
 from edge_ocr_ros.pipeline import OcrPipeline
 
 
@@ -54,7 +54,7 @@ def test_only_boxes_near_an_edge_shared_with_another_tile_are_flagged():
 
 
 def int8_pipeline(**extra) -> OcrPipeline:
-    return OcrPipeline(fixture_config("east_known_box_int8.tflite", "crnn_stripes_int8.tflite", **extra))
+    return OcrPipeline.from_config(fixture_config("east_known_box_int8.tflite", "crnn_stripes_int8.tflite", **extra))
 
 
 def block_image(width: int, height: int, x: int, y: int, size: int = 4) -> np.ndarray:

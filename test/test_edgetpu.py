@@ -8,10 +8,10 @@ import types
 import pytest
 from helpers import FIXTURES, fixture_config, known_image
 
-from edge_ocr_ros import runtime
 from edge_ocr_ros.errors import AcceleratorError, ModelError
 from edge_ocr_ros.pipeline import OcrPipeline
-from edge_ocr_ros.runtime import EdgeTpu, InterpreterFactory, choose_accelerators, edgetpu_path, load_edgetpu
+from edge_ocr_ros.runtime import interpreter as runtime
+from edge_ocr_ros.runtime.interpreter import EdgeTpu, InterpreterFactory, choose_accelerators, edgetpu_path, load_edgetpu
 
 
 def stages(tmp_path, compiled: bool = True):
@@ -155,7 +155,7 @@ def test_pipeline_auto_falls_back_and_says_where_each_model_runs(tmp_path, caplo
     shutil.copy(FIXTURES / "east_known_box_int8.tflite", int8)
     shutil.copy(int8, edgetpu_path(int8))
     caplog.set_level("INFO")
-    pipeline = OcrPipeline(fixture_config(edgetpu="auto", **{"detector.int8_models": [str(int8)]}))
+    pipeline = OcrPipeline.from_config(fixture_config(edgetpu="auto", **{"detector.int8_models": [str(int8)]}))
     assert "detector east_known_box.tflite (64x64) on CPU [no Edge TPU" in caplog.text
     assert pipeline.run(known_image()).words
 

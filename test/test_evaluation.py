@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from edge_ocr_ros.evaluation import Counts, edit_distance, iou_matrix, normalize_text, partial_scenes, score_scene, word_scores
+from edge_ocr_ros.recognition.lexicon import edit_distance
+from edge_ocr_ros.tools.evaluation import Counts, iou_matrix, normalize_text, partial_scenes, score_scene, word_scores
 
 
 def box(x, y, w, h):

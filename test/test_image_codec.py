@@ -116,6 +116,6 @@ def test_a_decompression_bomb_is_refused_before_it_takes_memory(tmp_path, kind):
     verdict, peak_kb = out.stdout.splitlines()
     assert verdict.startswith("refused:") and (kind != "png" or "100 MP" in verdict)  # the complete PNG: by its size
     assert int(peak_kb) < 500_000  # kB: the interpreter, numpy and OpenCV, no pixel buffer
-    cli = subprocess.run([sys.executable, "-m", "edge_ocr_ros.cli", "--image", str(path)], capture_output=True,
+    cli = subprocess.run([sys.executable, "-m", "edge_ocr_ros.tools.cli", "--image", str(path)], capture_output=True,
                          text=True, timeout=120)
     assert cli.returncode == 2 and "is not a readable image" in cli.stderr and "Traceback" not in cli.stderr

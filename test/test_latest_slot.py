@@ -3,8 +3,8 @@
 import threading
 import time
 
-from edge_ocr_ros.latest_slot import LatestSlot
-from edge_ocr_ros.node_stats import NodeStats
+from edge_ocr_ros.ros.latest_slot import LatestSlot
+from edge_ocr_ros.ros.node_stats import NodeStats
 
 
 def test_only_the_newest_item_is_kept():

@@ -31,8 +31,10 @@ from rclpy.executors import MultiThreadedExecutor
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CompressedImage, Image
+from std_msgs.msg import Header
 
-from edge_ocr_ros.node import OcrNode, cpu_name, warn
+from edge_ocr_ros.ros.messages import to_image_message
+from edge_ocr_ros.ros.node import OcrNode, cpu_name, warn
 
 FIXTURE_PARAMS = {k: v for k, v in fixture_config().as_dict().items() if k.startswith(("detector.", "recognizer."))
                   or k == "edgetpu"}
@@ -75,12 +77,11 @@ def image_msg(bgr: np.ndarray, stamp: int = 7, frame: str = "camera_optical", en
         rows = pairs.reshape(h, -1)
     else:
         rows = bgr.reshape(h, -1)
+    rows = rows.reshape(h, -1)
     rows = np.concatenate([rows, np.zeros((h, pad), np.uint8)], axis=1) if pad else rows
-    msg = Image(height=h, width=w, encoding=encoding, step=rows.shape[1], is_bigendian=0)
-    msg.header.stamp.sec, msg.header.stamp.nanosec = stamp, 123
-    msg.header.frame_id = frame
-    msg.data = np.ascontiguousarray(rows).tobytes()
-    return msg
+    header = Header(frame_id=frame)
+    header.stamp.sec, header.stamp.nanosec = stamp, 123
+    return to_image_message(rows, header, encoding, width=w)
 
 
 def camera_image(width: int = 640, height: int = 480) -> tuple[np.ndarray, np.ndarray]:
@@ -596,7 +597,7 @@ def test_deliberately_unconfigured_and_inactive_are_ok_with_a_message(graph):
 def test_frames_lost_before_the_callback_are_counted_where_rclpy_gives_sequence_numbers(graph):
     """Kilted's rclpy passes publication sequence numbers to the callback: every frame the node never
     saw is counted (none here: reliable, slow); Jazzy's does not, and diagnostics say so."""
-    from edge_ocr_ros.node import MESSAGE_INFO_CALLBACKS
+    from edge_ocr_ros.ros.node import MESSAGE_INFO_CALLBACKS
 
     g = graph()
     for stamp in (31, 32, 33):

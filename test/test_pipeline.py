@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 from helpers import FIXTURES, KNOWN_BOX, KNOWN_TEXT, fixture_config, known_image
 
-from edge_ocr_ros.charset import Charset
-from edge_ocr_ros.config import OcrConfig
-from edge_ocr_ros.detector import EastDetector
+from edge_ocr_ros.config import MEAN_RGB, OcrConfig
+from edge_ocr_ros.detection.east import DetectorSettings, EastDetector
 from edge_ocr_ros.errors import ConfigError, InputImageError, ModelError
 from edge_ocr_ros.pipeline import OcrPipeline
-from edge_ocr_ros.recognizer import CrnnRecognizer
-from edge_ocr_ros.runtime import InterpreterFactory
+from edge_ocr_ros.recognition.charset import Charset
+from edge_ocr_ros.recognition.crnn import CrnnRecognizer, RecognizerSettings
+from edge_ocr_ros.runtime.interpreter import InterpreterFactory
 
 
 @pytest.mark.parametrize("east, crnn", [
@@ -19,7 +19,7 @@ from edge_ocr_ros.runtime import InterpreterFactory
     ("east_known_box_int8.tflite", "crnn_stripes_int8.tflite"),  # uint8 I/O, quantized
 ])
 def test_known_box_and_text_end_to_end(east, crnn):
-    pipeline = OcrPipeline(fixture_config(east, crnn))
+    pipeline = OcrPipeline.from_config(fixture_config(east, crnn))
     result = pipeline.run(known_image())
     assert [w.text for w in result.words] == [KNOWN_TEXT]
     np.testing.assert_allclose(result.words[0].points, KNOWN_BOX, atol=0.5)
@@ -29,7 +29,7 @@ def test_known_box_and_text_end_to_end(east, crnn):
 
 
 def test_boxes_map_back_to_the_source_size_and_padding_grows_them():
-    pipeline = OcrPipeline(fixture_config(**{"detector.padding": 0.25, "detector.keep_aspect": False}))
+    pipeline = OcrPipeline.from_config(fixture_config(**{"detector.padding": 0.25, "detector.keep_aspect": False}))
     big = np.kron(known_image(), np.ones((2, 3, 1), np.uint8))  # 128 x 192, stretched to the model's 64 x 64
     words = pipeline.run(big).words
     centre = np.array([28 * 3, 20 * 2], np.float32)
@@ -38,7 +38,7 @@ def test_boxes_map_back_to_the_source_size_and_padding_grows_them():
 
 
 def test_keep_aspect_fits_inside_the_configured_size_and_never_upscales():
-    pipeline = OcrPipeline(fixture_config(**{"detector.width": 128, "detector.height": 96, "detector.keep_aspect": True}))
+    pipeline = OcrPipeline.from_config(fixture_config(**{"detector.width": 128, "detector.height": 96, "detector.keep_aspect": True}))
     det = pipeline.detector
     assert det.input_size(1280, 720) == (128, 64)  # scale 0.1: 128 x 72, rounded to multiples of 32
     assert det.input_size(640, 480) == (128, 96)
@@ -54,7 +54,7 @@ def test_keep_aspect_fits_inside_the_configured_size_and_never_upscales():
 
 
 def test_interpreters_and_buffers_are_reused():
-    pipeline = OcrPipeline(fixture_config())
+    pipeline = OcrPipeline.from_config(fixture_config())
     interp = pipeline.detector.interpreter
     for _ in range(3):
         pipeline.run(known_image())
@@ -70,7 +70,7 @@ def test_interpreters_and_buffers_are_reused():
 def test_batched_recognition_matches_one_by_one():
     cfg = fixture_config()
     factory = InterpreterFactory(cfg.path("recognizer.model"), 1)
-    rec = CrnnRecognizer(factory, Charset.load(cfg.path("recognizer.charset")), cfg)
+    rec = CrnnRecognizer(factory, Charset.load(cfg.path("recognizer.charset")), RecognizerSettings.from_config(cfg))
     rng = np.random.default_rng(0)
     image = (rng.choice([20, 128, 250], size=(1, 96)) * np.ones((32, 1))).astype(np.uint8)
     quads = [np.array([[x, 0], [x + 32, 0], [x + 32, 32], [x, 32]], np.float32) for x in range(0, 64, 8)]
@@ -80,7 +80,7 @@ def test_batched_recognition_matches_one_by_one():
 
 
 def test_recognize_only_reads_the_whole_image():
-    pipeline = OcrPipeline(fixture_config())
+    pipeline = OcrPipeline.from_config(fixture_config())
     crop = np.full((32, 128, 3), 20, np.uint8)
     crop[:, 8:16] = 250
     crop[:, 40:48] = 128
@@ -91,7 +91,7 @@ def test_recognize_only_reads_the_whole_image():
 
 
 def test_thresholds_change_without_reload():
-    pipeline = OcrPipeline(fixture_config())
+    pipeline = OcrPipeline.from_config(fixture_config())
     pipeline.update(pipeline.config.replace(detector__score_threshold=1.0))
     assert pipeline.run(known_image()).words == []
     with pytest.raises(ConfigError, match="needs a model reload"):
@@ -106,61 +106,61 @@ def test_thresholds_change_without_reload():
     (np.lib.stride_tricks.as_strided(np.zeros(1, np.uint8), (20000, 20000, 3), (0, 0, 0)), "too large"),
 ])
 def test_bad_images_are_clear_errors(image, message):
-    pipeline = OcrPipeline(fixture_config())
+    pipeline = OcrPipeline.from_config(fixture_config())
     with pytest.raises(InputImageError, match=message):
         pipeline.run(image)
     assert pipeline.run(known_image()).words  # and the pipeline keeps working
 
 
 def test_grayscale_input_is_accepted():
-    assert OcrPipeline(fixture_config()).run(known_image()[..., 0]).words
+    assert OcrPipeline.from_config(fixture_config()).run(known_image()[..., 0]).words
 
 
 def test_missing_model_file(tmp_path):
     with pytest.raises(ModelError, match="does not exist"):
-        OcrPipeline(fixture_config(**{"detector.model": str(tmp_path / "none.tflite")}))
+        OcrPipeline.from_config(fixture_config(**{"detector.model": str(tmp_path / "none.tflite")}))
 
 
 def test_malformed_model_file(tmp_path):
     bad = tmp_path / "bad.tflite"
     bad.write_bytes(b"this is not a flatbuffer")
     with pytest.raises(ModelError, match="cannot load model"):
-        OcrPipeline(fixture_config(**{"detector.model": str(bad)}))
+        OcrPipeline.from_config(fixture_config(**{"detector.model": str(bad)}))
 
 
 def test_charset_that_does_not_match_the_model(tmp_path):
     (tmp_path / "big.txt").write_text("<UNK>\na\nb\nc\n<BLK>\n")
     with pytest.raises(ModelError, match="charset has 5 classes but the recognizer outputs 4"):
-        OcrPipeline(fixture_config(**{"recognizer.charset": str(tmp_path / "big.txt")}))
+        OcrPipeline.from_config(fixture_config(**{"recognizer.charset": str(tmp_path / "big.txt")}))
 
 
 def test_missing_lexicon_is_a_clear_error(tmp_path):
     with pytest.raises(ModelError, match=r"cannot read lexicon .*recognizer\.lexicon"):
-        OcrPipeline(fixture_config(**{"recognizer.lexicon": str(tmp_path / "none.txt")}))
+        OcrPipeline.from_config(fixture_config(**{"recognizer.lexicon": str(tmp_path / "none.txt")}))
 
 
 def test_lexicon_in_another_alphabet_is_skipped_with_a_warning(tmp_path, caplog):
     (tmp_path / "words.txt").write_text("exit\nstreet\n")
-    pipeline = OcrPipeline(fixture_config(**{"recognizer.lexicon": str(tmp_path / "words.txt")}))
+    pipeline = OcrPipeline.from_config(fixture_config(**{"recognizer.lexicon": str(tmp_path / "words.txt")}))
     assert pipeline.recognizer.lexicon is None
     assert "no word written in the recognizer's charset" in caplog.text
-    assert OcrPipeline(fixture_config(**{"recognizer.lexicon": ""})).recognizer.lexicon is None
+    assert OcrPipeline.from_config(fixture_config(**{"recognizer.lexicon": ""})).recognizer.lexicon is None
 
 
 def test_recognizer_channels_must_match_config():
     with pytest.raises(ModelError, match=r"recognizer\.grayscale"):
-        OcrPipeline(fixture_config(**{"recognizer.grayscale": False}))
+        OcrPipeline.from_config(fixture_config(**{"recognizer.grayscale": False}))
 
 
 def test_a_recognizer_is_not_a_detector():
     with pytest.raises(ModelError, match=r"EAST model input must be 1 x H x W x 3"):
-        EastDetector([InterpreterFactory(FIXTURES / "crnn_stripes.tflite", 1)], OcrConfig())
+        EastDetector([InterpreterFactory(FIXTURES / "crnn_stripes.tflite", 1)], DetectorSettings.from_config(OcrConfig()))
 
 
 def test_detector_normalisation_writes_the_model_input_exactly():
     """Mean (given in RGB order), std and channel order from config reach the input tensor as specified."""
     cfg = fixture_config(**{"detector.channel_order": "rgb", "detector.mean": [10.0, 20.0, 30.0], "detector.std": [2.0, 4.0, 5.0]})
-    detector = OcrPipeline(cfg).detector
+    detector = OcrPipeline.from_config(cfg).detector
     image = np.zeros((64, 64, 3), np.uint8)
     image[..., 0], image[..., 1], image[..., 2] = 50, 100, 200  # B, G, R
     detector.preprocess(image)
@@ -169,11 +169,42 @@ def test_detector_normalisation_writes_the_model_input_exactly():
 
 
 def test_quantized_detector_input_uses_the_model_scale():
-    pipeline = OcrPipeline(fixture_config("east_known_box_int8.tflite", "crnn_stripes_int8.tflite"))
+    pipeline = OcrPipeline.from_config(fixture_config("east_known_box_int8.tflite", "crnn_stripes_int8.tflite"))
     det = pipeline.detector
     image = np.full((64, 64, 3), 200, np.uint8)
     det.preprocess(image)
     q = det.interpreter.get_tensor(det.input.index)[0, 0, 0]
-    mean_bgr = np.array([103.939, 116.779, 123.68])
+    mean_bgr = np.array(MEAN_RGB[::-1])
     expected = np.clip(np.rint((200 - mean_bgr) / det.input.scale + det.input.zero_point), 0, 255)
     np.testing.assert_array_equal(q, expected)
+
+
+def test_the_pipeline_runs_any_stages_it_is_given():
+    """OcrPipeline(detector, recognizer) only runs its stages: words below the recognizer's confidence
+    floor and empty readings are dropped, boxes are clipped to the image."""
+    from types import SimpleNamespace
+
+    from edge_ocr_ros.results import Detections
+
+    quads = np.array([[[5, 5], [40, 5], [40, 20], [5, 20]], [[50, 5], [90, 5], [90, 20], [50, 20]],
+                      [[-3, 30], [30, 30], [30, 45], [-3, 45]], [[60, 30], [99, 30], [99, 47], [60, 47]]], np.float32)
+    detector = SimpleNamespace(detect=lambda image, timings: Detections(quads, np.array([0.9, 0.8, 0.7, 0.6], np.float32)))
+    recognizer = SimpleNamespace(settings=SimpleNamespace(min_text_confidence=0.5),
+                                 recognize=lambda image, q, timings: (["exit", "faint", "", "room"], np.array([0.9, 0.2, 0.9, 0.6])))
+    result = OcrPipeline(detector, recognizer).run(np.zeros((48, 96, 3), np.uint8))
+    assert [w.text for w in result.words] == ["exit", "room"]
+    assert [w.det_confidence for w in result.words] == pytest.approx([0.9, 0.6])
+    assert result.words[1].box == (60, 30, 35, 17)  # x1 clipped to the last column (95)
+    assert (result.width, result.height) == (96, 48) and "total" in result.timing_ms
+
+
+def test_the_readme_python_example_reads_a_sample_sign():
+    import cv2
+    from helpers import REPO
+
+    from edge_ocr_ros import OcrConfig as PublicConfig
+    from edge_ocr_ros import OcrPipeline as PublicPipeline
+
+    image_bgr = cv2.imread(str(sorted((REPO / "samples" / "signs").glob("*.jpg"))[0]))
+    result = PublicPipeline.from_config(PublicConfig.from_yaml(REPO / "config" / "edge_ocr.yaml")).run(image_bgr)
+    assert result.words and all(w.text for w in result.words)

@@ -6,9 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from edge_ocr_ros.crop import order_quad
-from edge_ocr_ros.nms import locality_merge, polygon_iou, rotated_nms
-from edge_ocr_ros.rbox import decode_rbox, rotated_box
+from edge_ocr_ros.detection.nms import locality_merge, rotated_nms
+from edge_ocr_ros.detection.rbox import decode_rbox
+from edge_ocr_ros.geometry import order_quad, polygon_iou, rotated_box
 
 
 def loop_decode(score, geo, angle, thr):

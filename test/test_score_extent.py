@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from edge_ocr_ros.score_extent import SHRINK, extend_to_score_extent
+from edge_ocr_ros.detection.score_extent import SHRINK, extend_to_score_extent
 
 
 def box(x0, x1, y0=100.0, y1=120.0):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from edge_ocr_ros.tensor_io import TensorSpec, dequantize, quantize_into
+from edge_ocr_ros.runtime.tensor_io import TensorSpec, dequantize, quantize_into
 
 
 def spec(dtype, scale=0.0, zero=0):

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from edge_ocr_ros.config import OcrConfig
-from edge_ocr_ros.crop import order_quad
-from edge_ocr_ros.model_inspection import inspect_model
+from edge_ocr_ros.detection.rbox import decode_rbox
+from edge_ocr_ros.geometry import order_quad
 from edge_ocr_ros.pipeline import OcrPipeline
-from edge_ocr_ros.rbox import decode_rbox
+from edge_ocr_ros.runtime.inspection import inspect_model
 from edge_ocr_train.east_targets import east_targets
 
 
@@ -51,10 +51,15 @@ def test_smoke_train_export_and_run(tmp_path, monkeypatch):
     train_crnn.main(["--synth", str(words), "--steps", "4", "--batch", "8", "--eval-every", "4", "--threads", "1",
                      "--work-dir", str(tmp_path / "crnn"), "--weights-out", str(models / "crnn.weights.h5"), "--resume"])
     assert (tmp_path / "crnn" / "crnn_log.csv").read_text().splitlines()[-1].startswith("4,")
+    # quantization-aware fine-tuning starts from the float weights and writes its own layout for the int8 export
+    train_east.main(["--synth", str(scenes), "--steps", "2", "--batch", "2", "--crop", "64", "--eval-every", "2",
+                     "--threads", "1", "--quantization-aware", "--init-weights", str(models / "east.weights.h5"),
+                     "--work-dir", str(tmp_path / "east_qat"), "--weights-out", str(models / "east_qat.weights.h5")])
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     export.main(["--crnn-weights", str(models / "crnn.weights.h5"), "--east-weights", str(models / "east.weights.h5"),
+                 "--east-qat-weights", str(models / "east_qat.weights.h5"),
                  "--calib-words", str(words), "--calib-scenes", str(scenes), "--samples", "4", "--out", str(models),
                  "--int8-east-size", "128x96", "--int8-east-size", "96x96"])
     assert not list(scratch.glob("edge_ocr_export_*"))  # the temporary SavedModels are removed
@@ -69,7 +74,7 @@ def test_smoke_train_export_and_run(tmp_path, monkeypatch):
                          "recognizer.int8_model": str(models / "crnn_int8.tflite"), "precision": precision,
                          "recognizer.charset": str(models / "charset.txt"), "detector.width": 128, "detector.height": 96,
                          "edgetpu": "off"})
-        pipeline = OcrPipeline(cfg)
+        pipeline = OcrPipeline.from_config(cfg)
         result = pipeline.run(image)
         assert result.width == 384 and "detect" in result.timing_ms
         assert pipeline.detector.dynamic_size == (precision == "float16")
@@ -141,3 +146,30 @@ def test_crnn_fine_tunes_on_real_crops_and_keeps_its_best_weights(tmp_path):
                      "--select-best", "--work-dir", str(tmp_path / "work"), "--weights-out", str(weights)])
     log = (tmp_path / "work" / "crnn_log.csv").read_text().splitlines()
     assert log[0].split(",")[:2] == ["step", "loss"] and len(log) == 3 and weights.is_file()
+
+
+def test_the_quantization_aware_form_computes_the_float_network_and_rounds_it():
+    """Batch norms folded into the convolutions give the same function; the rounding then moves it a little."""
+    pytest.importorskip("tensorflow")
+    import keras
+
+    from edge_ocr_train.east_model import build_east, fold_batch_norms, for_export
+
+    keras.utils.set_random_seed(4)
+    trained = build_east()
+    rng = np.random.default_rng(4)
+    for layer in trained.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):  # statistics as after training, not the identity
+            channels = layer.gamma.shape[0]
+            layer.set_weights([rng.uniform(0.5, 1.5, channels), rng.normal(0, 0.2, channels),
+                               rng.normal(0, 0.3, channels), rng.uniform(0.5, 2.0, channels)])
+    image = rng.normal(0.0, 50.0, (2, 64, 96, 3)).astype(np.float32)
+    quantized = build_east(64, 96, quantized=True)
+    fold_batch_norms(trained, quantized)
+    quantized(image, training=True)  # learns its rounding ranges from this batch
+    rounded = [np.asarray(t) for t in quantized(image)]
+    exact = [np.asarray(t) for t in for_export(quantized)(image)]
+    for reference, folded, approx in zip((np.asarray(t) for t in trained(image)), exact, rounded, strict=True):
+        scale = np.abs(reference).max()
+        assert np.abs(folded - reference).max() < 1e-4 * scale
+        assert 0 < np.abs(approx - reference).mean() < 0.05 * scale

@@ -21,14 +21,17 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ModelError
 from .charset import Charset
 from .ctc import label_log_likelihoods
-from .errors import ModelError
+
+__all__ = ["MIN_LENGTH", "Lexicon", "edit_distance", "edit_distances", "max_edits"]
 
 MIN_LENGTH = 3  # shorter texts have too many one-edit neighbours to be corrected safely
 
 
 def max_edits(length: int) -> int:
+    """Edits a word of ``length`` characters may be from a lexicon word and still be snapped to it."""
     return 1 if length < 6 else 2
 
 
@@ -44,6 +47,12 @@ def edit_distances(words: np.ndarray, lengths: np.ndarray, query: list[int]) -> 
         cur[:, 1:] = np.minimum(row[:, :-1] + (words != c), row[:, 1:] + 1)
         row = np.minimum.accumulate(cur - steps, axis=1) + steps
     return row[np.arange(n), lengths]
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance of two strings (``edit_distances`` with one row)."""
+    row = np.array([[ord(c) for c in b]], np.int64).reshape(1, len(b))
+    return int(edit_distances(row, np.array([len(b)]), [ord(c) for c in a])[0])
 
 
 class Lexicon:
@@ -82,6 +91,7 @@ class Lexicon:
 
     @classmethod
     def load(cls, path: Path, charset: Charset) -> Lexicon:
+        """Read a word list (.txt or .txt.gz, one word a line); ModelError if unreadable."""
         opener = gzip.open if path.suffix == ".gz" else open
         try:
             with opener(path, "rt", encoding="utf-8") as f:

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from .pipeline import Word
+from ..results import Word
+
+__all__ = ["BOX", "LABEL_BG", "LABEL_FG", "OUTLINE", "draw_words"]
 
 OUTLINE = (0, 0, 0)
 BOX = (0, 255, 0)

@@ -7,12 +7,15 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..pipeline import OcrPipeline
 from .evaluation import Counts, load_gt, partial_scenes, score_scene, word_scores
-from .pipeline import OcrPipeline
 from .sources import IMAGE_SUFFIXES, read_image
+
+__all__ = ["evaluate_scenes", "evaluate_words", "is_words_folder"]
 
 
 def is_words_folder(folder: Path) -> bool:
+    """Whether a folder holds word crops (labels.tsv) rather than scenes."""
     return (folder / "labels.tsv").is_file()
 
 

@@ -11,11 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ModelError
+from ..errors import ModelError
+
+__all__ = ["TensorSpec", "dequantize", "inputs_of", "outputs_of", "quantize_into"]
 
 
 @dataclass(frozen=True)
 class TensorSpec:
+    """One input or output tensor: index, shape, dtype and quantization."""
     index: int
     name: str
     shape: tuple[int, ...]  # -1 where the dimension is dynamic
@@ -25,10 +28,12 @@ class TensorSpec:
 
     @property
     def quantized(self) -> bool:
+        """Whether values are stored as integers with a scale and zero point."""
         return self.dtype in (np.uint8, np.int8) and self.scale > 0
 
     @classmethod
     def from_details(cls, details: dict[str, Any]) -> TensorSpec:
+        """From an interpreter's tensor details."""
         shape = details.get("shape_signature")
         if shape is None or len(shape) == 0:
             shape = details["shape"]
@@ -38,10 +43,12 @@ class TensorSpec:
 
 
 def inputs_of(interpreter: Any) -> list[TensorSpec]:
+    """The input tensors of an interpreter."""
     return [TensorSpec.from_details(d) for d in interpreter.get_input_details()]
 
 
 def outputs_of(interpreter: Any) -> list[TensorSpec]:
+    """The output tensors of an interpreter."""
     return [TensorSpec.from_details(d) for d in interpreter.get_output_details()]
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+__all__ = ["NodeStats", "StatsWindow"]
+
 
 @dataclass
 class StatsWindow:
@@ -27,10 +29,12 @@ class StatsWindow:
 
     @property
     def input_fps(self) -> float:
+        """Frames received per second over the window."""
         return self.received / self.seconds if self.seconds > 0 else 0.0
 
     @property
     def output_fps(self) -> float:
+        """Results published per second over the window."""
         return self.processed / self.seconds if self.seconds > 0 else 0.0
 
 
@@ -53,6 +57,7 @@ class NodeStats:
         self.last_error = ""
 
     def received(self, dropped_previous: bool) -> None:
+        """Count a received frame (and whether it replaced one waiting)."""
         with self._lock:
             self._received += 1
             self.total_received += 1
@@ -73,6 +78,7 @@ class NodeStats:
                 self.total_lost += number - last - 1
 
     def processed(self, latency_ms: float, stamp_delay_ms: float | None = None) -> None:
+        """Count a published result with its latencies."""
         with self._lock:
             self._processed += 1
             self.total_processed += 1
@@ -81,12 +87,14 @@ class NodeStats:
                 self._delays.append(stamp_delay_ms)
 
     def error(self, kind: str, message: str) -> None:
+        """Count a frame that could not be processed (``kind`` of error) and keep its message for diagnostics."""
         with self._lock:
             self._errors[kind] += 1
             self.total_errors[kind] += 1
             self.last_error = message
 
     def window(self) -> StatsWindow:
+        """The figures since the previous call (what one diagnostics message reports)."""
         with self._lock:
             now = time.monotonic()
             lat = np.array(self._latencies) if self._latencies else None

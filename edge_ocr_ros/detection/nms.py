@@ -9,17 +9,11 @@ instead of a Python loop over pixels. Standard NMS then runs on the few merged b
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
+from ..geometry import polygon_iou
 
-def polygon_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of two convex quads."""
-    inter, _ = cv2.intersectConvexConvex(a.astype(np.float32), b.astype(np.float32))
-    if inter <= 0:
-        return 0.0
-    union = cv2.contourArea(a.astype(np.float32)) + cv2.contourArea(b.astype(np.float32)) - inter
-    return float(inter / union) if union > 0 else 0.0
+__all__ = ["locality_merge", "rotated_nms"]
 
 
 def locality_merge(quads: np.ndarray, scores: np.ndarray,

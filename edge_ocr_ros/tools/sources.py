@@ -9,8 +9,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .errors import ConfigError, InputImageError
-from .image_codec import compressed_to_bgr
+from ..errors import ConfigError, InputImageError
+from ..image_codec import compressed_to_bgr
+
+__all__ = ["IMAGE_SUFFIXES", "image_files", "open_camera", "open_video", "read_image", "video_frames"]
 
 LOG = logging.getLogger(__name__)
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm"})
@@ -36,6 +38,7 @@ def image_files(folder: Path) -> list[Path]:
 
 
 def video_frames(capture: cv2.VideoCapture, name: str, max_frames: int | None) -> Iterator[tuple[str, np.ndarray]]:
+    """Named frames (``NAME#index``) of an open capture until it ends or ``max_frames`` have been read."""
     index = 0
     try:
         while max_frames is None or index < max_frames:
@@ -49,6 +52,7 @@ def video_frames(capture: cv2.VideoCapture, name: str, max_frames: int | None) -
 
 
 def open_video(path: Path) -> tuple[cv2.VideoCapture, int]:
+    """Open a video file and its frame count (0 if unknown); ConfigError if missing, InputImageError if unreadable."""
     if not path.is_file():
         raise ConfigError(f"--video {path} does not exist")
     capture = cv2.VideoCapture(str(path))
@@ -58,6 +62,7 @@ def open_video(path: Path) -> tuple[cv2.VideoCapture, int]:
 
 
 def open_camera(index: int) -> cv2.VideoCapture:
+    """Open a camera by index; ConfigError if OpenCV cannot."""
     capture = cv2.VideoCapture(index)
     if not capture.isOpened():
         raise ConfigError(f"camera {index} cannot be opened")

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import TILES_PATTERN
+from ..config import TILES_PATTERN
+
+__all__ = ["ViewPlan", "closest_aspect", "plan_views", "tiles_needed", "touches_inner_edge"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class ViewPlan:
 
     @property
     def tiled(self) -> bool:
+        """Whether the frame is cut into several tiles."""
         return len(self.origins) > 1
 
     def inner_edges(self, origin: tuple[int, int]) -> tuple[bool, bool, bool, bool]:

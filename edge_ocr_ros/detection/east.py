@@ -9,23 +9,43 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .config import OcrConfig
-from .crop import quad_sizes
-from .detector_views import ViewPlan, closest_aspect, plan_views, touches_inner_edge
-from .errors import ModelError
+from ..config import OcrConfig
+from ..errors import ModelError
+from ..geometry import quad_sizes
+from ..results import Detections
+from ..runtime.interpreter import InterpreterFactory
+from ..runtime.tensor_io import TensorSpec, dequantize, inputs_of, outputs_of, quantize_into
 from .nms import locality_merge, rotated_nms
 from .rbox import STRIDE, decode_rbox
-from .runtime import InterpreterFactory
 from .score_extent import extend_to_score_extent
-from .tensor_io import TensorSpec, dequantize, inputs_of, outputs_of, quantize_into
+from .views import ViewPlan, closest_aspect, plan_views, touches_inner_edge
 
+__all__ = ["DetectorSettings", "EastDetector", "EastModel", "EastOutputs"]
 EDGE_MARGIN = 2 * STRIDE  # a box this close to a tile's inner edge may be cut by it
 
 
-@dataclass
-class Detections:
-    quads: np.ndarray  # N x 4 x 2, source-image pixels, clockwise from top-left
-    scores: np.ndarray  # N, mean EAST score of the pixels that voted for the box
+@dataclass(frozen=True)
+class DetectorSettings:
+    """The ``detector.*`` settings the detector reads (docs/parameters.md explains each)."""
+
+    width: int
+    height: int
+    keep_aspect: bool
+    tiles: str
+    tile_overlap: float
+    score_threshold: float
+    nms_threshold: float
+    padding: float
+    min_size: float
+    max_detections: int
+    mean: list[float]  # RGB order
+    std: list[float]
+    channel_order: str
+
+    @classmethod
+    def from_config(cls, config: OcrConfig) -> DetectorSettings:
+        """The detector's part of ``config``."""
+        return config.stage(cls, "detector")
 
 
 @dataclass(frozen=True)
@@ -42,6 +62,7 @@ class EastOutputs:
 
     @classmethod
     def find(cls, specs: list[TensorSpec]) -> EastOutputs:
+        """The layout of a model's outputs, or ModelError saying which outputs it needs."""
         by_channels: dict[int, list[TensorSpec]] = {}
         for spec in specs:
             by_channels.setdefault(spec.shape[-1], []).append(spec)
@@ -72,6 +93,7 @@ class EastModel:
 
     @property
     def name(self) -> str:
+        """The model's file name (for log lines)."""
         return self.factory.model_path.name
 
     def use_size(self, size: tuple[int, int]) -> None:
@@ -101,30 +123,33 @@ class EastDetector:
     frame uses the one closest to its aspect ratio, letterboxed or tiled (``detector_views``).
     Interpreters and input buffers are created once and reused for every frame."""
 
-    def __init__(self, factories: list[InterpreterFactory], config: OcrConfig) -> None:
+    def __init__(self, factories: list[InterpreterFactory], settings: DetectorSettings) -> None:
         self.models = [EastModel(f) for f in factories]
         dynamic = [m.dynamic for m in self.models]
         if any(dynamic) and len(self.models) > 1:
             raise ModelError("give one dynamic-size EAST model, or any number of static-size ones, not a mix")
         self.dynamic_size = dynamic[0]
-        self.max_size = (int(config["detector.width"]), int(config["detector.height"]))
+        self.max_size = (int(settings.width), int(settings.height))
         self.model = self.models[0]
         if self.dynamic_size:
             self.model.use_size(self.max_size)
         self.plan: ViewPlan | None = None
         self._working = self._working_buffer = np.empty((0, 0, 3), np.uint8)
-        self.configure(config)
+        self.configure(settings)
 
     @property
     def interpreter(self):
+        """The interpreter of the model the current frame uses."""
         return self.model.interpreter
 
     @property
     def input(self) -> TensorSpec:
+        """That model's input tensor."""
         return self.model.input
 
     @property
     def size(self) -> tuple[int, int]:
+        """That model's input width and height."""
         return self.model.size
 
     def input_size(self, width: int, height: int) -> tuple[int, int]:
@@ -132,7 +157,7 @@ class EastDetector:
         the image scaled to fit inside it (never up), rounded to multiples of 32. A static model's own size."""
         if not self.dynamic_size:
             return self.models[closest_aspect([m.size for m in self.models], width, height)].size
-        if not self.config["detector.keep_aspect"]:
+        if not self.settings.keep_aspect:
             return self.max_size
         scale = min(self.max_size[0] / width, self.max_size[1] / height, 1.0)
         return (int(np.clip(round(width * scale / 32) * 32, 32, self.max_size[0])),
@@ -142,18 +167,18 @@ class EastDetector:
         """The input sizes, for the start-up line."""
         if self.dynamic_size:
             size = "x".join(map(str, self.max_size))
-            return f"up to {size}, keeping aspect" if self.config["detector.keep_aspect"] else size
+            return f"up to {size}, keeping aspect" if self.settings.keep_aspect else size
         sizes = ", ".join("x".join(map(str, m.size)) for m in self.models)
-        return f"{sizes}, letterboxed, tiles {self.config['detector.tiles']}"
+        return f"{sizes}, letterboxed, tiles {self.settings.tiles}"
 
-    def configure(self, config: OcrConfig) -> None:
+    def configure(self, settings: DetectorSettings) -> None:
         """Apply the settings that need no reload (thresholds, padding, limits, tiling, normalisation)."""
-        self.config = config
-        rgb = config["detector.channel_order"] == "rgb"
+        self.settings = settings
+        rgb = settings.channel_order == "rgb"
         order = slice(None) if rgb else slice(None, None, -1)  # settings are given in RGB order
         self._rgb = rgb
-        self._mean = np.array(config["detector.mean"], np.float32)[order]
-        self._inv_std = 1.0 / np.array(config["detector.std"], np.float32)[order]
+        self._mean = np.array(settings.mean, np.float32)[order]
+        self._inv_std = 1.0 / np.array(settings.std, np.float32)[order]
         self._scale_needed = bool(np.any(self._inv_std != 1.0))
         self._pad = np.clip(np.rint(self._mean), 0, 255).astype(np.uint8)  # the mean colour, in the model's order
         self._tables: dict[int, np.ndarray] = {}  # quantizing lookup tables, per static model
@@ -165,8 +190,8 @@ class EastDetector:
             self.model.use_size(size)
             return ViewPlan(1.0, size, size, ((0, 0),))
         self.model = self.models[closest_aspect([m.size for m in self.models], width, height)]
-        return plan_views((width, height), self.model.size, self.max_size, self.config["detector.tiles"],
-                          self.config["detector.tile_overlap"])
+        return plan_views((width, height), self.model.size, self.max_size, self.settings.tiles,
+                          self.settings.tile_overlap)
 
     def preprocess(self, image: np.ndarray) -> ViewPlan:
         """Plan the views of ``image`` and load the first into the input tensor; returns the plan."""
@@ -243,35 +268,36 @@ class EastDetector:
         return self._tables[key]
 
     def infer(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Run the loaded view: score, distances and angle maps (see ``EastModel.infer``)."""
         return self.model.infer()
 
     def boxes(self, score: np.ndarray, distances: np.ndarray, angle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Threshold, merge, suppress and extend: quads (in model-input pixels) and their scores."""
-        threshold = self.config["detector.score_threshold"]
+        threshold = self.settings.score_threshold
         quads, scores, cells = decode_rbox(score, distances, angle, threshold)
         if len(quads) == 0:
             return np.zeros((0, 4, 2), np.float32), np.zeros(0, np.float32)
         _, components = cv2.connectedComponents((score > threshold).astype(np.uint8), connectivity=8)
         pixel_components = components.ravel()[cells]
         quads, scores, support, quad_components = locality_merge(quads, scores, pixel_components)
-        keep = rotated_nms(quads, support, self.config["detector.nms_threshold"])
+        keep = rotated_nms(quads, support, self.settings.nms_threshold)
         pixels = np.stack([cells % score.shape[1], cells // score.shape[1]], axis=1).astype(np.float32) * STRIDE
         quads = extend_to_score_extent(quads[keep], quad_components[keep], pixels, pixel_components)
         return quads, scores[keep]
 
     def to_source(self, quads: np.ndarray, scores: np.ndarray, source_size: tuple[int, int]) -> Detections:
         """Map quads from working to source pixels, pad, clip and filter."""
-        cfg = self.config
+        settings = self.settings
         src_w, src_h = source_size
         working = self.plan.working
         quads = quads * np.array([src_w / working[0], src_h / working[1]], np.float32)
         centre = quads.mean(axis=1, keepdims=True)
-        quads = centre + (quads - centre) * (1.0 + 2.0 * cfg["detector.padding"])
+        quads = centre + (quads - centre) * (1.0 + 2.0 * settings.padding)
         np.clip(quads[..., 0], 0, src_w - 1, out=quads[..., 0])
         np.clip(quads[..., 1], 0, src_h - 1, out=quads[..., 1])
-        big = np.minimum(*quad_sizes(quads)) >= cfg["detector.min_size"]
+        big = np.minimum(*quad_sizes(quads)) >= settings.min_size
         quads, scores = quads[big], scores[big]
-        top = np.argsort(-scores, kind="stable")[: cfg["detector.max_detections"]]
+        top = np.argsort(-scores, kind="stable")[: settings.max_detections]
         return Detections(quads[top], scores[top])
 
     def postprocess(self, score: np.ndarray, distances: np.ndarray, angle: np.ndarray,
@@ -280,6 +306,7 @@ class EastDetector:
         return self.to_source(*self.boxes(score, distances, angle), source_size)
 
     def detect(self, image: np.ndarray, timings: dict[str, float]) -> Detections:
+        """The word boxes of a BGR image in its own pixels; stage times go into ``timings`` (ms)."""
         t0 = time.perf_counter()
         plan = self.preprocess(image)
         t1 = time.perf_counter()
@@ -307,7 +334,7 @@ class EastDetector:
             preprocess, detect, decode = preprocess + (t1 - t0), detect + (t2 - t1), decode + (t3 - t2)
         t0 = time.perf_counter()
         quads, scores = np.concatenate(all_quads), np.concatenate(all_scores)
-        keep = rotated_nms(quads, scores, self.config["detector.nms_threshold"])  # words whole in two tiles
+        keep = rotated_nms(quads, scores, self.settings.nms_threshold)  # words whole in two tiles
         detections = self.to_source(quads[keep], scores[keep], (image.shape[1], image.shape[0]))
         decode += time.perf_counter() - t0
         timings.update(preprocess=preprocess * 1e3, detect=detect * 1e3, decode_nms=decode * 1e3)

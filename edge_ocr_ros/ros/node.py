@@ -1,4 +1,4 @@
-"""ocr_node: a ROS 2 lifecycle node around OcrPipeline (the only module of the package that imports rclpy).
+"""ocr_node: a ROS 2 lifecycle node around OcrPipeline.
 
 configure loads the models, activate subscribes; ``autostart: true`` does both at start. A worker thread
 always processes the newest frame (older ones are dropped and counted), and the annotated image is
@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from geometry_msgs.msg import Point32
 from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
@@ -29,22 +28,30 @@ from rclpy.parameter import Parameter
 from rclpy.qos import QoSPolicyKind, QoSProfile, ReliabilityPolicy
 from rclpy.qos_overriding_options import QoSOverridingOptions
 from rclpy.subscription import Subscription
-from sensor_msgs.msg import CompressedImage, Image, RegionOfInterest
+from sensor_msgs.msg import CompressedImage, Image
 
-from .config import NODE_PARAMETERS, SCHEMA, ConfigError, OcrConfig, validate_value
-from .draw import draw_words
-from .errors import EdgeOcrError, InputImageError
-from .image_codec import compressed_to_bgr, raw_to_bgr
+from ..config import NODE_PARAMETERS, SCHEMA, ConfigError, OcrConfig, validate_value
+from ..errors import EdgeOcrError, InputImageError
+from ..image_codec import compressed_to_bgr, raw_to_bgr
+from ..msg import TextDetectionArray
+from ..pipeline import OcrPipeline
+from ..results import OcrResult
+from ..tools.draw import draw_words
 from .latest_slot import LatestSlot
-from .msg import TextDetection, TextDetectionArray
+from .messages import Detection2DArray, to_image_message, to_message, to_vision_message
 from .node_stats import NodeStats
-from .pipeline import OcrPipeline, OcrResult
-from .rbox import rotated_box
 
-try:  # optional: not on PyPI, present on robots with apt ROS
-    from vision_msgs.msg import Detection2D, Detection2DArray, ObjectHypothesisWithPose
-except ImportError:  # pragma: no cover - depends on the installation
-    Detection2DArray = None
+__all__ = [
+    "FASTDDS_HINT",
+    "FIXED_AT_START",
+    "MESSAGE_INFO_CALLBACKS",
+    "RELIABILITY",
+    "SUBSCRIPTION_OVERRIDES",
+    "OcrNode",
+    "cpu_name",
+    "main",
+    "warn",
+]
 
 # rclpy from Kilted on passes message info (publication sequence numbers) to two-argument callbacks; with
 # older rclpy (Jazzy 7.1.6) frames lost before the callback are not counted by the node
@@ -77,46 +84,6 @@ def _descriptor(name: str, read_only: bool) -> ParameterDescriptor:
     return ParameterDescriptor(description=text, read_only=read_only, dynamic_typing=True)
 
 
-def to_message(result: OcrResult, header) -> TextDetectionArray:
-    out = TextDetectionArray(header=header, image_width=result.width, image_height=result.height)
-    for word in result.words:
-        x, y, w, h = word.box
-        out.detections.append(TextDetection(
-            text=word.text, text_confidence=float(word.confidence), detection_confidence=float(word.det_confidence),
-            polygon=[Point32(x=float(px), y=float(py), z=0.0) for px, py in word.points],
-            roi=RegionOfInterest(x_offset=x, y_offset=y, width=w, height=h, do_rectify=False)))
-    return out
-
-
-def to_vision_message(result: OcrResult, header):
-    out = Detection2DArray(header=header)
-    for word in result.words:
-        det = Detection2D(header=header)
-        cx, cy, width, height, theta = rotated_box(word.points)  # the word's own rotated box
-        center = det.bbox.center
-        target = center.position if hasattr(center, "position") else center  # Humble+ vs Foxy layout
-        target.x, target.y = cx, cy
-        center.theta = theta
-        det.bbox.size_x, det.bbox.size_y = width, height
-        hyp = ObjectHypothesisWithPose()
-        if hasattr(hyp, "hypothesis"):
-            hyp.hypothesis.class_id, hyp.hypothesis.score = word.text, float(word.confidence)
-        else:  # pragma: no cover - Foxy
-            hyp.id, hyp.score = word.text, float(word.confidence)
-        det.results.append(hyp)  # Detection2D.id stays empty: it is meant for a tracking id, not the text
-        out.detections.append(det)
-    return out
-
-
-def to_image_message(image: np.ndarray, header) -> Image:
-    msg = Image(header=header, height=image.shape[0], width=image.shape[1], encoding="bgr8", is_bigendian=0,
-                step=image.shape[1] * 3)
-    # in place into the message's own array, in one copy: assigning bytes makes older generated code check
-    # every byte (~73 ms for 640 x 480 on Humble-era code, against ~1 ms for frombytes, as cv_bridge does)
-    msg.data.frombytes(np.ascontiguousarray(image).data)
-    return msg
-
-
 @functools.cache
 def cpu_name() -> str:
     """The processor for diagnostics' hardware_id: /proc/cpuinfo's model (a Pi names its board there)."""
@@ -138,6 +105,9 @@ def warn(logger, message: str, **kwargs) -> None:
 
 
 class OcrNode(LifecycleNode):
+    """The lifecycle node: parameters from the engine's schema, models loaded at configure, the image
+    subscription and the worker threads while active.
+    """
     def __init__(self, node_name: str = "ocr_node", **kwargs: Any) -> None:
         super().__init__(node_name, **kwargs)
         # Settings read at configure (models, sizes, node options) can be set while the node is unconfigured
@@ -170,6 +140,7 @@ class OcrNode(LifecycleNode):
 
     # ---- parameters -------------------------------------------------------------------------
     def engine_config(self) -> OcrConfig:
+        """The engine settings of the node's current parameters."""
         values = {}
         for name in SCHEMA:
             value = self.get_parameter(name).value
@@ -229,9 +200,10 @@ class OcrNode(LifecycleNode):
                 raise ConfigError(f"{name} must be a number of at least 0, not {value!r}")
 
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Build the pipeline (load the models) and the publishers; FAILURE with one logged sentence if they cannot load."""
         try:
             self._check_node_parameters()
-            self.pipeline = OcrPipeline(self.engine_config(), logger=_RosLogAdapter(self.get_logger()))
+            self.pipeline = OcrPipeline.from_config(self.engine_config(), logger=_RosLogAdapter(self.get_logger()))
         except EdgeOcrError as exc:
             self.config_error = str(exc)
             self.get_logger().error(f"configure failed: {exc}")
@@ -248,6 +220,7 @@ class OcrNode(LifecycleNode):
         return super().on_configure(state)
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Enable the publishers, then subscribe and start the workers (so no early result is lost)."""
         result = super().on_activate(state)  # enables the lifecycle publishers: no early result is lost
         self._running = running = threading.Event()
         running.set()
@@ -261,6 +234,7 @@ class OcrNode(LifecycleNode):
         return result
 
     def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Unsubscribe and stop the workers; the models stay loaded."""
         self._stop_threads()
         if self._subscription is not None:
             self.destroy_subscription(self._subscription)
@@ -268,6 +242,7 @@ class OcrNode(LifecycleNode):
         return super().on_deactivate(state)
 
     def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Release the pipeline and the publishers."""
         self._release()
         return super().on_cleanup(state)
 
@@ -311,6 +286,7 @@ class OcrNode(LifecycleNode):
     # ---- input ------------------------------------------------------------------------------
     @property
     def input_topic(self) -> str:
+        """The image topic the node reads (relative: remap it)."""
         return "image/compressed" if self.get_parameter("input_transport").value == "compressed" else "image"
 
     def _publisher_reliabilities(self) -> set[ReliabilityPolicy]:
@@ -516,6 +492,7 @@ class _RosLogAdapter:
 
 
 def main(args: list[str] | None = None) -> int:
+    """The ``ocr_node`` executable: spin the node until shutdown; returns the exit status."""
     rclpy.init(args=args)
     node = OcrNode()
     executor = SingleThreadedExecutor()

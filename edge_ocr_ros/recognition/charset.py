@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ModelError
+from ..errors import ModelError
+
+__all__ = ["BLANK", "UNK", "Charset"]
 
 UNK = "<UNK>"
 BLANK = "<BLK>"
@@ -31,10 +33,12 @@ class Charset:
 
     @property
     def num_classes(self) -> int:
+        """Classes the recognizer outputs: the tokens, <UNK> and the CTC blank included."""
         return len(self.tokens)
 
     @property
     def blank(self) -> int:
+        """Index of the CTC blank (the last class)."""
         return len(self.tokens) - 1
 
     @property
@@ -57,10 +61,12 @@ class Charset:
 
     @classmethod
     def from_characters(cls, characters: str) -> Charset:
+        """A charset of single characters, in CRNN.tf2 order (<UNK>, the characters, <BLK>)."""
         return cls((UNK, *characters, BLANK))
 
     @classmethod
     def load(cls, path: str | Path) -> Charset:
+        """Read a CRNN.tf2 ``table.txt`` (one token a line); ModelError if missing or malformed."""
         path = Path(path)
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
@@ -73,4 +79,5 @@ class Charset:
             raise ModelError(f"{path}: {exc}") from exc
 
     def save(self, path: str | Path) -> None:
+        """Write it in the same format."""
         Path(path).write_text("\n".join(self.tokens) + "\n", encoding="utf-8")

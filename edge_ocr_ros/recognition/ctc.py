@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["beam_decode_one", "decode", "greedy_decode", "is_probabilities", "label_log_likelihoods", "softmax"]
+
 
 def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Softmax along ``axis``, stable for large logits."""
     shifted = logits - logits.max(axis=axis, keepdims=True)
     exp = np.exp(shifted)
     return exp / exp.sum(axis=axis, keepdims=True)
 
 
-def as_probabilities(outputs: np.ndarray) -> np.ndarray:
-    """Model outputs to per-step probabilities: models may end in softmax or emit logits."""
+def is_probabilities(outputs: np.ndarray) -> bool:
+    """Whether a model's outputs are already probabilities (it ends in softmax) rather than logits."""
     outputs = outputs.astype(np.float32, copy=False)
-    sums = outputs.sum(axis=-1)
-    if outputs.min() >= 0.0 and np.allclose(sums, 1.0, atol=0.05):
-        return outputs
-    return softmax(outputs)
+    return bool(outputs.min() >= 0.0 and np.allclose(outputs.sum(axis=-1), 1.0, atol=0.05))
 
 
 def greedy_decode(probs: np.ndarray, blank: int) -> tuple[list[list[int]], np.ndarray]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["GAP", "SHRINK", "extend_to_score_extent"]
+
 SHRINK = 0.3  # the score region's inset at each end, x height; edge_ocr_train.east_targets trains with it
 GAP = 0.2  # a gap in the text pixels longer than this (x height) separates words (insets alone make 0.6)
 

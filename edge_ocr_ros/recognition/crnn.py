@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from ..config import OcrConfig
+from ..errors import ModelError
+from ..runtime.interpreter import InterpreterFactory
+from ..runtime.tensor_io import TensorSpec, dequantize, inputs_of, outputs_of, quantize_into
 from .charset import Charset
-from .config import OcrConfig
 from .crop import warp_word
-from .ctc import as_probabilities, decode
-from .errors import ModelError
+from .ctc import decode, is_probabilities, softmax
 from .lexicon import Lexicon
-from .runtime import InterpreterFactory
-from .tensor_io import TensorSpec, dequantize, inputs_of, outputs_of, quantize_into
 
+__all__ = ["CrnnRecognizer", "RecognizerSettings"]
 MAX_BATCH = 64  # larger frames are recognised in several invokes
 
 
@@ -24,10 +26,38 @@ def _bucket(n: int) -> int:
     return min(MAX_BATCH, 1 << max(n - 1, 0).bit_length())
 
 
-class CrnnRecognizer:
-    """Runs one CRNN model over all word crops of a frame; buffers are kept between frames."""
+@dataclass(frozen=True)
+class RecognizerSettings:
+    """The ``recognizer.*`` settings the recognizer reads (docs/parameters.md explains each)."""
 
-    def __init__(self, factory: InterpreterFactory, charset: Charset, config: OcrConfig,
+    grayscale: bool
+    channel_order: str
+    mean: float
+    std: float
+    max_width: int
+    lexicon_margin: float
+    beam_width: int
+    min_text_confidence: float  # applied by the pipeline: words read with less confidence are dropped
+
+    @classmethod
+    def from_config(cls, config: OcrConfig) -> RecognizerSettings:
+        """The recognizer's part of ``config``."""
+        return config.stage(cls, "recognizer")
+
+
+class CrnnRecognizer:
+    """Runs one CRNN model over all word crops of a frame; buffers are kept between frames.
+
+    Args:
+        factory: the model's interpreters (one per batch size).
+        charset: its alphabet; must have as many classes as the model outputs.
+        settings: input normalisation, decoding and lexicon margin.
+        lexicon: optional word list that near misreads snap to.
+    Raises:
+        ModelError: the model's input or output does not fit the settings or the charset.
+    """
+
+    def __init__(self, factory: InterpreterFactory, charset: Charset, settings: RecognizerSettings,
                  lexicon: Lexicon | None = None) -> None:
         spec = inputs_of(factory.base)[0]
         if len(spec.shape) != 4:
@@ -35,8 +65,8 @@ class CrnnRecognizer:
         _, height, width, channels = spec.shape
         if height <= 0:
             raise ModelError("recognizer input height must be fixed")
-        if config["recognizer.grayscale"] != (channels == 1):
-            want = "1 channel" if config["recognizer.grayscale"] else "3 channels"
+        if settings.grayscale != (channels == 1):
+            want = "1 channel" if settings.grayscale else "3 channels"
             raise ModelError(f"recognizer.grayscale asks for {want} but the model takes {channels}; fix recognizer.grayscale")
         classes = outputs_of(factory.base)[0].shape[-1]
         if classes != charset.num_classes:
@@ -46,18 +76,22 @@ class CrnnRecognizer:
         self.dynamic_batch = spec.shape[0] < 0
         self.dynamic_width = width < 0
         self.height = height
-        self.width = config["recognizer.max_width"] // 4 * 4 if self.dynamic_width else width
+        self.width = settings.max_width // 4 * 4 if self.dynamic_width else width
         self.channels = channels
         self.input_dtype = spec.dtype
         self._crops = np.empty((0, height, self.width, channels), np.uint8)
-        self.configure(config)
+        self.configure(settings)
+        # whether the model ends in a softmax or gives logits is a property of the model: asked once, here
+        probe = self._invoke(np.full((1, height, self.width, channels), 128, np.uint8))
+        self.outputs_probabilities = is_probabilities(probe)
 
-    def configure(self, config: OcrConfig) -> None:
-        self.config = config
-        self._mean = float(config["recognizer.mean"])
-        self._inv_std = 1.0 / float(config["recognizer.std"])
-        self._rgb = config["recognizer.channel_order"] == "rgb"
-        self._margin = float(config["recognizer.lexicon_margin"])
+    def configure(self, settings: RecognizerSettings) -> None:
+        """Apply settings that need no reload (normalisation, decoding, lexicon margin)."""
+        self.settings = settings
+        self._mean = float(settings.mean)
+        self._inv_std = 1.0 / float(settings.std)
+        self._rgb = settings.channel_order == "rgb"
+        self._margin = float(settings.lexicon_margin)
 
     def _source(self, image: np.ndarray) -> np.ndarray:
         if self.channels == 1:
@@ -100,7 +134,11 @@ class CrnnRecognizer:
         crops = self.crop(image, quads)
         t1 = time.perf_counter()
         outputs = [self._invoke(crops[i : i + MAX_BATCH]) for i in range(0, len(crops), MAX_BATCH)]
-        probs = as_probabilities(np.concatenate(outputs)) if outputs else np.zeros((0, 0, self.charset.num_classes), np.float32)
+        if not outputs:
+            probs = np.zeros((0, 0, self.charset.num_classes), np.float32)
+        else:
+            probs = np.concatenate(outputs).astype(np.float32, copy=False)
+            probs = probs if self.outputs_probabilities else softmax(probs)
         timings.update(crop=(t1 - t0) * 1e3, recognize=(time.perf_counter() - t1) * 1e3)
         return probs
 
@@ -108,7 +146,7 @@ class CrnnRecognizer:
         """Texts and confidences: CTC decoding, then the lexicon (when one is loaded)."""
         if not len(probs):
             return [], np.zeros(0, np.float32)
-        labels, confidences = decode(probs, self.charset.blank, self.config["recognizer.beam_width"])
+        labels, confidences = decode(probs, self.charset.blank, self.settings.beam_width)
         if self.lexicon is not None:
             for i, (p, lab) in enumerate(zip(probs, labels, strict=True)):
                 labels[i], log_likelihood = self.lexicon.correct(p, lab, self._margin)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["STRIDE", "decode_rbox"]
+
 STRIDE = 4
 
 
@@ -34,16 +36,3 @@ def decode_rbox(score: np.ndarray, distances: np.ndarray, angle: np.ndarray, thr
     tl = bl - height * v
     quads = np.stack([tl, tr, br, bl], axis=1).astype(np.float32)
     return quads, score[ys, xs].astype(np.float32), ys * score.shape[1] + xs
-
-
-def rotated_box(quad: np.ndarray) -> tuple[float, float, float, float, float]:
-    """A word quad (clockwise from top-left) as centre x, y, width along the text, height across it and the
-    angle of the reading direction in radians (image axes: x right, y down), as vision_msgs' BoundingBox2D
-    holds a rotated box (center.theta)."""
-    top, side = quad[1] - quad[0], quad[3] - quad[0]
-    bottom, other = quad[2] - quad[3], quad[2] - quad[1]
-    width = float(np.linalg.norm(top) + np.linalg.norm(bottom)) / 2
-    height = float(np.linalg.norm(side) + np.linalg.norm(other)) / 2
-    cx, cy = (float(v) for v in quad.mean(axis=0))
-    return cx, cy, width, height, float(np.arctan2(top[1] + bottom[1], top[0] + bottom[0]))
-

@@ -25,14 +25,18 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from .config import OcrConfig
+from ..config import OcrConfig
+from ..errors import ConfigError, EdgeOcrError, InputImageError
+from ..pipeline import OcrPipeline
+from ..results import OcrResult
+from ..runtime.inspection import inspect_model
+from ..runtime.interpreter import probe_edgetpu
 from .dataset_eval import evaluate_scenes, evaluate_words, is_words_folder
 from .draw import draw_words
-from .errors import ConfigError, EdgeOcrError, InputImageError
-from .model_inspection import inspect_model
-from .pipeline import OcrPipeline, OcrResult
-from .runtime import probe_edgetpu
 from .sources import image_files, open_camera, open_video, read_image, video_frames
+
+__all__ = ["Parser", "add_engine_options", "build_parsers", "config_from_args", "frames", "main", "model_overrides",
+           "run", "run_eval", "run_inspect", "save"]
 
 LOG = logging.getLogger("edge_ocr_ros")
 
@@ -41,10 +45,12 @@ class Parser(argparse.ArgumentParser):
     """Usage errors are one line and exit 2."""
 
     def error(self, message: str) -> NoReturn:
+        """Usage errors exit with status 2 and one line that points to --help."""
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    """The flags every subcommand shares (models, Edge TPU, thresholds, sizes, lexicon), the seed's among them."""
     g = parser.add_argument_group("models and settings (override --config)")
     g.add_argument("--config", type=Path, help="YAML settings: engine schema, ROS params file or the seed's mjsynth.yml")
     g.add_argument("--east", type=Path, nargs="+", metavar="MODEL",
@@ -79,6 +85,7 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> OcrConfig:
+    """Settings from ``--config`` with the command-line flags on top."""
     overrides: dict[str, Any] = {}
     for flag, name in (("thr", "detector.score_threshold"), ("nms", "detector.nms_threshold"),
                        ("padding", "detector.padding"), ("width", "detector.width"), ("height", "detector.height"),
@@ -142,6 +149,7 @@ def frames(args: argparse.Namespace, failures: list[str]) -> tuple[Iterator[tupl
 
 
 def save(result: OcrResult, record: dict, name: str, image: np.ndarray, save_dir: Path) -> None:
+    """Write the annotated image (NAME.jpg) and its JSON record (NAME.json) into ``save_dir``."""
     base = Path(name).name  # video frames are named "clip#12": keep the frame number, drop no dots
     stem = base.replace("#", "_") if "#" in base else Path(base).stem
     save_dir.mkdir(parents=True, exist_ok=True)
@@ -150,7 +158,8 @@ def save(result: OcrResult, record: dict, name: str, image: np.ndarray, save_dir
 
 
 def run(args: argparse.Namespace) -> int:
-    pipeline = OcrPipeline(config_from_args(args))
+    """``edge-ocr`` on images, a folder, a video or a camera: print or write the words."""
+    pipeline = OcrPipeline.from_config(config_from_args(args))
     failures: list[str] = []
     stream, total = frames(args, failures)
     show_bar = not args.quiet and (total is None or total > 1)
@@ -176,9 +185,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    """``edge-ocr eval``: score the pipeline on a labelled folder."""
     if not args.gt.is_dir():
         raise ConfigError(f"--gt {args.gt} is not a folder")
-    pipeline = OcrPipeline(config_from_args(args))
+    pipeline = OcrPipeline.from_config(config_from_args(args))
     if is_words_folder(args.gt):
         report = evaluate_words(pipeline, args.gt, progress=not args.quiet)
     else:
@@ -201,6 +211,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def run_inspect(args: argparse.Namespace) -> int:
+    """``edge-ocr inspect``: what each model holds, and the Edge TPU probe."""
     if args.delegate is not None:
         line, ok = probe_edgetpu(args.delegate)
         print(line)
@@ -221,6 +232,7 @@ def run_inspect(args: argparse.Namespace) -> int:
 
 
 def build_parsers() -> dict[str, argparse.ArgumentParser]:
+    """The parsers of ``edge-ocr``, ``edge-ocr eval`` and ``edge-ocr inspect``."""
     fmt = argparse.RawDescriptionHelpFormatter
     main = Parser(prog="edge-ocr", description=__doc__, formatter_class=fmt)
     src = main.add_argument_group("input (choose one)").add_mutually_exclusive_group(required=True)
@@ -238,7 +250,7 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     evaluate = Parser(prog="edge-ocr eval", formatter_class=fmt,
                       description="Score the pipeline on a labelled folder: scenes (NAME.jpg + NAME.gt.json) give "
                                   "detection and end-to-end precision/recall/F1; a words folder (labels.tsv) gives "
-                                  "accuracy and mean normalised edit distance. See edge_ocr_ros/evaluation.py.")
+                                  "accuracy and mean normalised edit distance. See edge_ocr_ros/tools/evaluation.py.")
     evaluate.add_argument("--gt", type=Path, required=True, metavar="DIR", help="labelled folder")
     evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
     evaluate.add_argument("--per-image", action="store_true", help="include a per-image breakdown")
@@ -260,6 +272,7 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns 0 on success, 1 on a reported error, 2 on a usage error."""
     argv = sys.argv[1:] if argv is None else argv
     parsers = build_parsers()
     command = argv[0] if argv and argv[0] in ("eval", "inspect") else "run"

@@ -23,7 +23,24 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .errors import AcceleratorError, ModelError
+from ..errors import AcceleratorError, ModelError
+
+__all__ = [
+    "CPU_HINT",
+    "EDGETPU_LIBRARY",
+    "RUNTIME_MODULES",
+    "RUNTIME_VARIABLE",
+    "Accelerator",
+    "EdgeTpu",
+    "InterpreterFactory",
+    "choose_accelerators",
+    "edgetpu_path",
+    "litert_module",
+    "load_edgetpu",
+    "open_edgetpu",
+    "probe_edgetpu",
+    "runtime_name",
+]
 
 LOG = logging.getLogger(__name__)
 EDGETPU_LIBRARY = {"Linux": "libedgetpu.so.1", "Darwin": "libedgetpu.1.dylib", "Windows": "edgetpu.dll"}

@@ -16,8 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelError
-from .runtime import litert_module
+from ..errors import ModelError
+from .interpreter import litert_module
+
+__all__ = [
+    "EDGETPU_CACHE_BYTES",
+    "EDGETPU_CUSTOM_OP",
+    "EDGETPU_SUPPORTED_OPS",
+    "GUIDELINES",
+    "MIB",
+    "USB_BYTES_PER_S",
+    "Inspection",
+    "inspect_model",
+]
 
 # Coral's "Supported operations" table (coral.ai/docs/edgetpu/models-intro, Edge TPU compiler 16),
 # as TFLite builtin op names. QUANTIZE/DEQUANTIZE at the graph edges are handled by the runtime.
@@ -51,6 +62,7 @@ USB_BYTES_PER_S = {"USB 2.0": 35e6, "USB 3.0": 300e6}  # practical rates, for th
 
 @dataclass
 class Inspection:
+    """What a .tflite file holds and how it fares against the Edge TPU's guidelines."""
     path: Path
     file_bytes: int
     ops: Counter
@@ -67,6 +79,7 @@ class Inspection:
 
     @property
     def fits_cache(self) -> bool:
+        """Whether its parameters fit the Edge TPU's 8 MB on-chip memory."""
         return self.parameter_bytes <= EDGETPU_CACHE_BYTES
 
     def warnings(self) -> list[str]:
@@ -91,6 +104,7 @@ class Inspection:
         return out
 
     def as_dict(self) -> dict:
+        """The report as JSON-ready data (``edge-ocr inspect --json``)."""
         return {"model": str(self.path), "file_bytes": self.file_bytes, "ops": dict(self.ops),
                 "unsupported_ops": self.unsupported, "tensors": self.tensors, "static_shapes": not self.dynamic,
                 "integer_io": self.quantized_io, "parameter_bytes": self.parameter_bytes,
@@ -103,6 +117,7 @@ class Inspection:
                 "usb_bytes_per_frame": self.usb_bytes_per_frame, "guidelines": GUIDELINES, "warnings": self.warnings()}
 
     def report(self) -> str:
+        """The report as lines of text, with a warning line for each guideline exceeded."""
         lines = [f"{self.path} ({self.file_bytes / 1e6:.2f} MB)"]
         if self.compiled:
             lines.append("  already compiled for the Edge TPU (contains edgetpu-custom-op)")
@@ -135,6 +150,7 @@ class Inspection:
 
 
 def inspect_model(path: str | Path) -> Inspection:
+    """Read a model file's tensors and ops (no invoke); ModelError if it is not a TFLite model."""
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"model {path} does not exist")

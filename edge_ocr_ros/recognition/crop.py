@@ -9,33 +9,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..geometry import quad_size
 
-def order_quad(points: np.ndarray) -> np.ndarray:
-    """Return 4 points clockwise from top-left (image coordinates, y down).
-
-    The top-left corner is the one with the smallest x + y among the two leftmost-top candidates;
-    ordering by angle around the centroid keeps the result valid for rotated words.
-    """
-    pts = np.asarray(points, dtype=np.float32).reshape(4, 2)
-    centre = pts.mean(axis=0)
-    angles = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
-    pts = pts[np.argsort(angles)]  # clockwise in image coordinates (y down)
-    start = int(np.argmin(pts.sum(axis=1)))
-    return np.roll(pts, -start, axis=0)
-
-
-def quad_sizes(quads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean widths (top and bottom edges) and mean heights (left and right edges) of ordered quads (... x 4 x 2)."""
-    q = np.asarray(quads, dtype=np.float32)
-    width = 0.5 * (np.linalg.norm(q[..., 1, :] - q[..., 0, :], axis=-1) + np.linalg.norm(q[..., 2, :] - q[..., 3, :], axis=-1))
-    height = 0.5 * (np.linalg.norm(q[..., 3, :] - q[..., 0, :], axis=-1) + np.linalg.norm(q[..., 2, :] - q[..., 1, :], axis=-1))
-    return width, height
-
-
-def quad_size(quad: np.ndarray) -> tuple[float, float]:
-    """Mean width and height of one ordered quad."""
-    width, height = quad_sizes(quad)
-    return float(width), float(height)
+__all__ = ["target_width", "warp_word"]
 
 
 def target_width(quad: np.ndarray, height: int, max_width: int) -> int:

@@ -9,10 +9,16 @@ from __future__ import annotations
 import threading
 from typing import Generic, TypeVar
 
+__all__ = ["LatestSlot"]
+
 T = TypeVar("T")
 
 
 class LatestSlot(Generic[T]):
+    """A queue of one: ``put`` replaces what is waiting (and says so), ``take`` waits for the newest.
+
+    The camera never waits on OCR: a frame that arrives while one is being read replaces the waiting one.
+    """
     def __init__(self) -> None:
         self._item: T | None = None
         self._cond = threading.Condition()
@@ -44,6 +50,7 @@ class LatestSlot(Generic[T]):
             self._cond.notify_all()
 
     def reopen(self) -> None:
+        """Accept items again after ``close`` (the node's next activation)."""
         with self._cond:
             self._closed = False
             self._item = None

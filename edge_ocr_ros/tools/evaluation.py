@@ -18,51 +18,39 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
+
+from ..geometry import convex_hull, intersection_area, polygon_area, polygon_iou
+from ..recognition.lexicon import edit_distance
+
+__all__ = [
+    "DONT_CARE_OVERLAP",
+    "IOU_THRESHOLD",
+    "Counts",
+    "SceneScore",
+    "greedy_match",
+    "iou_matrix",
+    "load_gt",
+    "normalize_text",
+    "partial_scenes",
+    "score_scene",
+    "word_scores",
+]
 
 IOU_THRESHOLD = 0.5
 DONT_CARE_OVERLAP = 0.5
 
 
 def normalize_text(text: str) -> str:
+    """Text as the ICDAR comparison sees it: lower case, letters and digits only."""
     return "".join(c for c in text.lower() if c.isalnum())
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (one row of the DP table at a time)."""
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
-
-
-def _convex(quad: np.ndarray) -> np.ndarray:
-    return cv2.convexHull(np.asarray(quad, np.float32).reshape(-1, 2)).reshape(-1, 2)
-
-
-def _area(poly: np.ndarray) -> float:
-    return float(cv2.contourArea(poly))
-
-
-def _intersection(a: np.ndarray, b: np.ndarray) -> float:
-    inter, _ = cv2.intersectConvexConvex(a, b)
-    return max(float(inter), 0.0)
 
 
 def iou_matrix(preds: Sequence[np.ndarray], gts: Sequence[np.ndarray]) -> np.ndarray:
     """Polygon IoU of every prediction with every ground truth (convex hulls of the quads)."""
-    p = [_convex(q) for q in preds]
-    g = [_convex(q) for q in gts]
-    out = np.zeros((len(p), len(g)), np.float64)
-    for i, a in enumerate(p):
-        for j, b in enumerate(g):
-            inter = _intersection(a, b)
-            if inter > 0:
-                out[i, j] = inter / max(_area(a) + _area(b) - inter, 1e-9)
-    return out
+    p = [convex_hull(q) for q in preds]
+    g = [convex_hull(q) for q in gts]
+    return np.array([[polygon_iou(a, b) for b in g] for a in p], np.float64).reshape(len(p), len(g))
 
 
 def greedy_match(iou: np.ndarray, allowed: np.ndarray | None = None) -> list[tuple[int, int]]:
@@ -82,16 +70,19 @@ def greedy_match(iou: np.ndarray, allowed: np.ndarray | None = None) -> list[tup
 
 @dataclass
 class Counts:
+    """Matched, predicted and ground-truth counts, summed over images."""
     matched: int = 0
     predictions: int = 0  # predictions that count (not ignored, not excused by partial annotation)
     ground_truth: int = 0
 
     def add(self, other: Counts) -> None:
+        """Add another image's counts."""
         self.matched += other.matched
         self.predictions += other.predictions
         self.ground_truth += other.ground_truth
 
     def prf(self) -> dict[str, float]:
+        """Precision, recall and F1 (0 where undefined)."""
         p = self.matched / self.predictions if self.predictions else 0.0
         r = self.matched / self.ground_truth if self.ground_truth else 0.0
         f = 2 * p * r / (p + r) if p + r else 0.0
@@ -100,6 +91,7 @@ class Counts:
 
 @dataclass
 class SceneScore:
+    """The detection and end-to-end counts of one image."""
     detection: Counts = field(default_factory=Counts)
     end_to_end: Counts = field(default_factory=Counts)
 
@@ -108,12 +100,12 @@ def score_scene(pred_quads: Sequence[np.ndarray], pred_texts: Sequence[str], gt_
                 gt_texts: Sequence[str | None], partial: bool = False) -> SceneScore:
     """Detection and end-to-end counts of one image."""
     care = [i for i, t in enumerate(gt_texts) if t is not None]
-    dont = [_convex(gt_quads[i]) for i, t in enumerate(gt_texts) if t is None]
+    dont = [convex_hull(gt_quads[i]) for i, t in enumerate(gt_texts) if t is None]
     kept = []
     for i, q in enumerate(pred_quads):
-        poly = _convex(q)
-        area = _area(poly)
-        if dont and area > 0 and max(_intersection(poly, d) for d in dont) / area > DONT_CARE_OVERLAP:
+        poly = convex_hull(q)
+        area = polygon_area(poly)
+        if dont and area > 0 and max(intersection_area(poly, d) for d in dont) / area > DONT_CARE_OVERLAP:
             continue
         kept.append(i)
     iou = iou_matrix([pred_quads[i] for i in kept], [gt_quads[j] for j in care])
@@ -128,6 +120,7 @@ def score_scene(pred_quads: Sequence[np.ndarray], pred_texts: Sequence[str], gt_
 
 
 def load_gt(path: Path) -> tuple[list[np.ndarray], list[str | None]]:
+    """Quads and texts (None for don't-care) of a NAME.gt.json file."""
     entries = json.loads(path.read_text(encoding="utf-8"))
     return [np.asarray(e["points"], np.float32).reshape(4, 2) for e in entries], [e.get("text") for e in entries]
 

@@ -1,0 +1,1 @@
+"""Tools on top of the engine: the ``edge-ocr`` command, image/video sources, drawing and dataset evaluation."""
