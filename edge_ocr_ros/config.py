@@ -30,6 +30,7 @@ __all__ = [
     "OcrConfig",
     "Setting",
     "bundled_models_dir",
+    "bundled_share_dir",
     "flatten",
     "validate_value",
 ]
@@ -37,13 +38,17 @@ __all__ = [
 T = TypeVar("T")
 
 
-def bundled_models_dir() -> Path:
-    """``models/`` of a source checkout or pip install, or ``share/edge_ocr_ros/models`` of a colcon install."""
+def bundled_share_dir(name: str, marker: str) -> Path:
+    """``name/`` (``models``, ``msg``) of a source checkout, or ``share/edge_ocr_ros/name`` of a pip or colcon
+    install: the first that holds ``marker``."""
     here = Path(__file__).resolve().parent
-    candidates = [here / "models", here.parent / "models"]
-    for parent in here.parents:
-        candidates.append(parent / "share" / "edge_ocr_ros" / "models")
-    return next((c for c in candidates if (c / "charset.txt").is_file()), here.parent / "models")
+    candidates = [here / name, here.parent / name, *(parent / "share" / "edge_ocr_ros" / name for parent in here.parents)]
+    return next((c for c in candidates if (c / marker).is_file()), here.parent / name)
+
+
+def bundled_models_dir() -> Path:
+    """The shipped models (see ``bundled_share_dir``)."""
+    return bundled_share_dir("models", "charset.txt")
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,13 @@ SCHEMA: dict[str, Setting] = {
     "recognizer.beam_width": Setting(1, "CTC beam width; 1 is greedy best-path decoding", 1, 64, reload=False),
     "recognizer.min_text_confidence": Setting(MIN_TEXT_CONFIDENCE, "words whose text confidence is below this are "
                                               "dropped (mostly non-text boxes); 0 keeps every box", 0.0, 1.0, reload=False),
+    "tracking.enabled": Setting(True, "streams (the node, edge-ocr --video/--camera): follow words across frames and "
+                                      "report each track's voted text (the frame's own reading stays in frame_text)",
+                                reload=False),
+    "tracking.min_frames": Setting(1, "report a tracked word only once its track has been read in this many frames",
+                                   1, 1000, reload=False),
+    "tracking.max_age": Setting(5, "frames a track is kept without a matching word (a word hidden for a moment keeps "
+                                   "its id)", 0, 1000, reload=False),
 }
 
 
@@ -296,6 +308,9 @@ NODE_PARAMETERS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
                                      "it, with 10 % tolerance, diagnostics say WARN; 0 expects nothing", ()),
     "diagnostics.max_stamp_delay_ms": (0.0, "largest acceptable median delay of the image stamps (like "
                                             "TimeStampStatus): above it diagnostics say WARN; 0 checks nothing", ()),
+    "depth.enabled": (False, "subscribe 'depth' (registered to the colour image: 16UC1 mm or 32FC1 m) and "
+                             "'camera_info', and give each word its 3D position in the image's frame", ()),
+    "depth.slop_ms": (30.0, "largest stamp difference between a colour frame and the depth image paired with it", ()),
 }
 NODE_SETTINGS = (*NODE_PARAMETERS, "use_sim_time")
 _NODE_ONLY = ("qos_overrides",)

@@ -14,7 +14,8 @@ import numpy as np
 
 from .errors import InputImageError
 
-__all__ = ["ENCODINGS", "MAX_IMAGE_PIXELS", "MAX_IMAGE_SIDE", "check_image", "check_size", "compressed_to_bgr", "raw_to_bgr"]
+__all__ = ["DEPTH_ENCODINGS", "ENCODINGS", "MAX_IMAGE_PIXELS", "MAX_IMAGE_SIDE", "check_image", "check_size", "compressed_to_bgr",
+           "depth_to_metres", "raw_to_bgr"]
 MAX_IMAGE_SIDE = 16384
 MAX_IMAGE_PIXELS = 100_000_000
 
@@ -92,6 +93,27 @@ def raw_to_bgr(encoding: str, width: int, height: int, step: int, data, is_bigen
         return cv2.cvtColor(pixels if channels > 1 else pixels[..., 0], conversion)
     except cv2.error as exc:  # whatever OpenCV refuses in a message is the message's fault
         raise InputImageError(f"{encoding} image of {width} x {height} cannot be converted: {str(exc).strip()}") from exc
+
+
+DEPTH_ENCODINGS = {"16UC1": ("u2", 0.001), "mono16": ("u2", 0.001), "32FC1": ("f4", 1.0)}  # dtype, metres per unit
+
+
+def depth_to_metres(encoding: str, width: int, height: int, step: int, data, is_bigendian: bool = False) -> np.ndarray:
+    """A depth sensor_msgs/Image (16UC1 in millimetres, or 32FC1 in metres, the REP 118 encodings) as
+    float32 metres; 0 or NaN where the sensor has no reading."""
+    if encoding not in DEPTH_ENCODINGS:
+        raise InputImageError(f"unsupported depth encoding '{encoding}' (supported: 16UC1 in mm, 32FC1 in m)")
+    kind, unit = DEPTH_ENCODINGS[encoding]
+    check_size(width, height)
+    itemsize = int(kind[1])
+    if step < width * itemsize:
+        raise InputImageError(f"depth step {step} is smaller than width x {itemsize} bytes ({width * itemsize})")
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    if buffer.size < step * height:
+        raise InputImageError(f"depth data has {buffer.size} bytes, expected step x height = {step * height}")
+    rows = np.ascontiguousarray(buffer[: step * height].reshape(height, step)[:, : width * itemsize])
+    values = rows.view((">" if is_bigendian else "<") + kind).reshape(height, width)
+    return values.astype(np.float32) * np.float32(unit)
 
 
 def compressed_to_bgr(data) -> np.ndarray:

@@ -18,6 +18,7 @@ from .detection.east import DetectorSettings, EastDetector
 from .errors import ConfigError, ModelError
 from .geometry import axis_aligned_box
 from .image_codec import check_image
+from .reading_order import read_lines
 from .recognition.charset import Charset
 from .recognition.crnn import CrnnRecognizer, RecognizerSettings
 from .recognition.lexicon import Lexicon
@@ -117,7 +118,7 @@ class OcrPipeline:
         Args:
             image_bgr: H x W x 3 BGR (or H x W gray) uint8.
         Returns:
-            the words, best detection first, in source-image pixels.
+            the words, best detection first, in source-image pixels, and their lines in reading order.
         Raises:
             InputImageError: not an 8-bit image, empty, or over the size limits.
         """
@@ -126,8 +127,11 @@ class OcrPipeline:
         timings: dict[str, float] = {}
         detections = self.detector.detect(image, timings)
         words = self._words(image, detections, timings)
+        t1 = time.perf_counter()
+        lines = read_lines(words)
+        timings["lines"] = (time.perf_counter() - t1) * 1e3
         timings["total"] = (time.perf_counter() - t0) * 1e3
-        return OcrResult(words, image.shape[1], image.shape[0], timings)
+        return OcrResult(words, image.shape[1], image.shape[0], timings, lines)
 
     def recognize_crop(self, image_bgr: np.ndarray) -> OcrResult:
         """Read a word crop without detection: one word whose points are the image corners (kept even

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""make demo: start ocr_node, publish the bundled sample signs to it, print the words read, save annotated images.
+"""make demo: start ocr_node, publish the bundled sample signs to it, print what it read (each sign's lines in
+reading order, "/" between lines, "|" between signs), save annotated images.
 
 The node runs as users run it: its own process, the installed executable, the installed params file,
 remapped to /demo/camera/image_raw. The script is the camera and the consumer.
@@ -78,12 +79,17 @@ def main() -> int:
             if not wait(lambda s=stamp: s in results and s in annotated, 30.0):
                 print(f"{path.name}: no answer")
                 continue
-            words = [d.text for d in results[stamp].detections]
+            message = results[stamp]
+            words = [d.text for d in message.detections]
+            blocks: dict[int, list[str]] = {}  # the lines of each sign, in reading order
+            for line in message.lines:
+                blocks.setdefault(line.block, []).append(line.text)
+            read = " | ".join(" / ".join(lines) for _, lines in sorted(blocks.items()))
             truth = [w["text"] for w in json.loads(path.with_name(path.stem + ".gt.json").read_text())]
             found = {normalize_text(w) for w in words}
             hits = sum(normalize_text(t) in found for t in truth)
             correct, total = correct + hits, total + len(truth)
-            print(f"{path.name:<14} read: {' '.join(words) or '(nothing)':<28} expected: {' '.join(truth):<22} {hits}/{len(truth)}")
+            print(f"{path.name:<14} read: {read or '(nothing)':<28} expected: {' '.join(truth):<22} {hits}/{len(truth)}")
             msg = annotated[stamp]
             cv2.imwrite(str(args.out / path.name), np.frombuffer(bytes(msg.data), np.uint8).reshape(msg.height, msg.width, 3))
         print(f"\n{correct}/{total} sample words read correctly; annotated images in {args.out}/")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 
 from edge_ocr_ros.config import OcrConfig
+from edge_ocr_ros.results import Word
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent
@@ -31,3 +34,24 @@ def fixture_config(east: str = "east_known_box.tflite", crnn: str = "crnn_stripe
               "recognizer.lexicon": ""}  # nor are its words English
     values.update(extra)
     return OcrConfig(values)
+
+
+def word(text: str, x: float, y: float, width: float, height: float, angle_deg: float = 0.0) -> Word:
+    """A word whose top-left corner is (x, y), running at ``angle_deg`` (image axes, y down)."""
+    a = np.deg2rad(angle_deg)
+    along, down = np.array([np.cos(a), np.sin(a)]), np.array([-np.sin(a), np.cos(a)])
+    tl = np.array([x, y])
+    points = np.stack([tl, tl + width * along, tl + width * along + height * down, tl + height * down]).astype(np.float32)
+    return Word(text, 0.9, 0.8, points, (int(x), int(y), int(width), int(height)))
+
+
+MODEL_FLAGS = ["--east", str(FIXTURES / "east_known_box.tflite"), "--ocr", str(FIXTURES / "crnn_stripes.tflite"),
+               "--charset", str(FIXTURES / "charset_ab.txt"), "--width", "64", "--height", "64", "--thr", "0.9",
+               "--padding", "0", "--min-confidence", "0", "--no-lexicon",  # fixture models: see helpers.fixture_config
+               "--edgetpu", "off"]  # last: some tests replace it
+
+
+def edge_ocr(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
+    """The edge-ocr command as users run it, in a subprocess."""
+    return subprocess.run([sys.executable, "-m", "edge_ocr_ros.tools.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=120)

@@ -1,23 +1,11 @@
 """The edge-ocr command as users run it (a subprocess), on the fixture models."""
 
 import json
-import subprocess
-import sys
 
 import cv2
 import numpy as np
 import pytest
-from helpers import FIXTURES, KNOWN_BOX, KNOWN_TEXT, REPO, known_image
-
-MODEL_FLAGS = ["--east", str(FIXTURES / "east_known_box.tflite"), "--ocr", str(FIXTURES / "crnn_stripes.tflite"),
-               "--charset", str(FIXTURES / "charset_ab.txt"), "--width", "64", "--height", "64", "--thr", "0.9",
-               "--padding", "0", "--min-confidence", "0", "--no-lexicon",  # fixture models: see helpers.fixture_config
-               "--edgetpu", "off"]  # last: some tests replace it
-
-
-def edge_ocr(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "edge_ocr_ros.tools.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
+from helpers import FIXTURES, KNOWN_BOX, KNOWN_TEXT, MODEL_FLAGS, REPO, edge_ocr, known_image
 
 
 @pytest.fixture
@@ -71,6 +59,13 @@ def test_video(tmp_path):
     records = [json.loads(line) for line in out.stdout.splitlines()]
     assert [r["image"] for r in records] == ["clip#0", "clip#1", "clip#2"]
     assert all(r["words"] and r["words"][0]["text"] == KNOWN_TEXT for r in records)
+    # one stream: the word is tracked across the frames, and comes with its line
+    assert len({r["words"][0]["track_id"] for r in records}) == 1
+    assert [r["words"][0]["frames_seen"] for r in records] == [1, 2, 3]
+    assert records[-1]["lines"] == [{"text": KNOWN_TEXT, "confidence": records[-1]["words"][0]["confidence"],
+                                     "points": records[-1]["words"][0]["points"], "words": [0], "block": 0}]
+    plain = edge_ocr("--video", str(path), *MODEL_FLAGS)
+    assert plain.stdout.splitlines()[-1].startswith(f"clip#2: {KNOWN_TEXT} (") and plain.stdout.strip().endswith(" #1)")
 
 
 def test_recognize_only(tmp_path):
@@ -88,7 +83,7 @@ def test_recognize_only(tmp_path):
     (["--image", "x.jpg", "--width", "100"], "multiple of 32"),
     (["--image", "x.jpg", "--east", "/none.tflite"], "does not exist"),
     (["--image", "x.jpg", "--config", "/none.yaml"], "cannot read config"),
-    ([], "one of the arguments --image --imagedir --video --camera is required"),
+    ([], "one of the arguments --image --imagedir --video --camera --bag is required"),
     (["--imagedir", "/nonexistent"], "is not a folder"),
 ])
 def test_errors_exit_2_with_one_line(args, message):
@@ -174,7 +169,8 @@ def test_eval_glob_scores_a_subset_and_refuses_an_empty_one(scene_dir):
 def test_help_explains_every_seed_flag():
     text = edge_ocr("--help").stdout
     for flag in ("--config", "--east", "--ocr", "--edgetpu", "--padding", "--nms", "--thr", "--width", "--height",
-                 "--image", "--imagedir", "--video", "--camera", "--json", "--save-dir", "--recognize-only"):
+                 "--image", "--imagedir", "--video", "--camera", "--bag", "--topic", "--bag-out", "--json", "--save-dir",
+                 "--recognize-only"):
         assert flag in text
 
 

@@ -24,9 +24,9 @@ def test_launch_file_names_the_package_executable_and_arguments():
     assert ast.literal_eval(kw["package"]) == "edge_ocr_ros"
     assert ast.literal_eval(kw["executable"]) == "ocr_node"
     args = {ast.literal_eval(c.args[0]) for c in calls(tree, "DeclareLaunchArgument")}
-    assert args == {"image", "namespace", "params_file", "edgetpu"}
+    assert args == {"image", "namespace", "params_file", "edgetpu", "depth", "camera_info"}
     remapped = [ast.literal_eval(t.elts[0]) for t in kw["remappings"].elts]
-    assert remapped == ["image", "image/compressed"]
+    assert remapped == ["image", "image/compressed", "depth", "camera_info"]
     params = ast.unparse(kw["parameters"])
     assert "params_file" in params and "'edgetpu'" in params
     params_arg = next(c for c in calls(tree, "DeclareLaunchArgument") if ast.literal_eval(c.args[0]) == "params_file")
@@ -52,11 +52,13 @@ def test_params_file_declares_only_known_parameters():
     assert set(SCHEMA) <= names  # every engine setting has its default in the file
 
 
-def test_rviz_config_shows_the_annotated_image():
+def test_rviz_config_shows_the_annotated_image_and_the_text_markers():
     rviz = yaml.safe_load((REPO / "config" / "edge_ocr.rviz").read_text())
     displays = rviz["Visualization Manager"]["Displays"]
     assert any(d["Class"] == "rviz_default_plugins/Image" and d["Topic"]["Value"] == "/text_detections/image" and d["Enabled"]
                for d in displays)
+    assert any(d["Class"] == "rviz_default_plugins/MarkerArray" and d["Topic"]["Value"] == "/text_detections/markers"
+               and d["Enabled"] for d in displays)
 
 
 def test_launch_file_runs_where_launch_ros_exists():

@@ -30,8 +30,9 @@ from rcl_interfaces.srv import SetParameters
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-from sensor_msgs.msg import CompressedImage, Image
+from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from std_msgs.msg import Header
+from visualization_msgs.msg import Marker, MarkerArray
 
 from edge_ocr_ros.ros.messages import to_image_message
 from edge_ocr_ros.ros.node import OcrNode, cpu_name, warn
@@ -175,6 +176,61 @@ def test_words_come_back_with_the_input_header(graph, size):
     det = out.detections[0]
     np.testing.assert_allclose([[p.x, p.y] for p in det.polygon], box, atol=size[0] / 64)
     assert det.roi.width > 0 and 0 < det.text_confidence <= 1 and 0 < det.detection_confidence <= 1
+
+
+def test_a_sign_moving_across_the_frames_keeps_one_track_and_comes_with_its_line(graph):
+    g = graph({"tracking.min_frames": 2})
+    pub = g.publisher()
+    img, _ = camera_image()
+    for i in range(4):
+        pub.publish(image_msg(np.roll(img, 30 * i, axis=1), stamp=i + 1))  # the sign moves right, 30 px a frame
+        assert wait_for(lambda n=i + 1: len(g.results) == n)
+    first, *tracked = g.results
+    assert first.detections == [] and first.lines == []  # min_frames 2: not confirmed yet
+    assert len({m.detections[0].track_id for m in tracked}) == 1 and tracked[0].detections[0].track_id > 0
+    assert [m.detections[0].frames_seen for m in tracked] == [2, 3, 4]
+    assert all(m.detections[0].text == m.detections[0].frame_text == KNOWN_TEXT for m in tracked)
+    line = tracked[-1].lines[0]
+    assert (line.text, list(line.word_indices), line.block) == (KNOWN_TEXT, [0], 0)
+    assert [(p.x, p.y) for p in line.polygon] == [(p.x, p.y) for p in tracked[-1].detections[0].polygon]
+
+
+def test_a_sign_on_a_plane_two_metres_away_is_placed_there_in_3d(graph):
+    g = graph({"depth.enabled": True})
+    markers: list[MarkerArray] = []
+    g.tester.create_subscription(MarkerArray, "text_detections/markers", markers.append, 10)
+    info_pub = g.publisher(CameraInfo, "camera_info")
+    depth_pub = g.publisher(Image, "depth")
+    colour_pub = g.publisher()
+    img, box = camera_image()
+    header = Header(frame_id="camera_color_optical_frame")
+    header.stamp.sec, header.stamp.nanosec = 5, 0
+    info_pub.publish(CameraInfo(header=header, width=640, height=480, k=[500.0, 0.0, 320.0, 0.0, 500.0, 240.0, 0.0, 0.0, 1.0]))
+    plane = np.full((240, 320), 2000, np.uint16)  # 16UC1 millimetres, at half the colour resolution
+    plane[::7, ::5] = 0  # holes, as a real sensor has
+    depth_pub.publish(to_image_message(plane.view(np.uint8).reshape(240, -1), header, "16UC1", width=320))
+    time.sleep(0.3)  # the depth arrives first here; a frame whose depth comes later is paired after OCR anyway
+    header.stamp.nanosec = 10_000_000  # the colour frame, 10 ms after the depth (within depth.slop_ms)
+    colour_pub.publish(to_image_message(img, header))
+    assert wait_for(lambda: g.results)
+    det = g.results[-1].detections[0]
+    assert det.has_position and det.position.z == pytest.approx(2.0, abs=0.05)
+    u, v = np.asarray(box).mean(axis=0)
+    assert (det.position.x, det.position.y) == pytest.approx(((u - 320) * 2.0 / 500, (v - 240) * 2.0 / 500), abs=0.05)
+    assert wait_for(lambda: markers)
+    delete_all, text = markers[-1].markers
+    assert delete_all.action == Marker.DELETEALL and text.text == det.text and text.header.frame_id == header.frame_id
+    # a frame with no depth within the slop still goes out, without a position
+    header.stamp.sec = 9
+    colour_pub.publish(to_image_message(img, header))
+    assert wait_for(lambda: g.results[-1].header.stamp.sec == 9)
+    assert [d.has_position for d in g.results[-1].detections] == [False]
+
+
+def test_without_depth_words_have_no_position(graph):
+    g = graph()
+    g.assert_answers(stamp=4)
+    assert [(d.has_position, d.position.z) for d in g.results[-1].detections] == [(False, 0.0)]
 
 
 def test_empty_results_are_published_too(graph):

@@ -25,7 +25,7 @@ def test_known_box_and_text_end_to_end(east, crnn):
     np.testing.assert_allclose(result.words[0].points, KNOWN_BOX, atol=0.5)
     assert result.words[0].box == (16, 12, 24, 16)
     assert (result.width, result.height) == (64, 64)
-    assert set(result.timing_ms) == {"preprocess", "detect", "decode_nms", "crop", "recognize", "ctc", "total"}
+    assert set(result.timing_ms) == {"preprocess", "detect", "decode_nms", "crop", "recognize", "ctc", "lines", "total"}
 
 
 def test_boxes_map_back_to_the_source_size_and_padding_grows_them():
@@ -208,3 +208,12 @@ def test_the_readme_python_example_reads_a_sample_sign():
     image_bgr = cv2.imread(str(sorted((REPO / "samples" / "signs").glob("*.jpg"))[0]))
     result = PublicPipeline.from_config(PublicConfig.from_yaml(REPO / "config" / "edge_ocr.yaml")).run(image_bgr)
     assert result.words and all(w.text for w in result.words)
+
+
+def test_the_open_24_hours_sample_sign_reads_as_one_block_in_order():
+    import cv2
+    from helpers import REPO
+
+    result = OcrPipeline.from_config(OcrConfig()).run(cv2.imread(str(REPO / "samples" / "signs" / "open.jpg")))
+    assert [(line.text.lower(), line.block) for line in result.lines] == [("open", 0), ("24 hours", 0)]
+    assert result.to_json("open.jpg")["lines"][1]["words"] == result.lines[1].word_indices

@@ -7,12 +7,13 @@ is built one way.
 from __future__ import annotations
 
 import numpy as np
-from geometry_msgs.msg import Point32
+from geometry_msgs.msg import Point, Point32
 from sensor_msgs.msg import Image, RegionOfInterest
 from std_msgs.msg import Header
+from visualization_msgs.msg import Marker, MarkerArray
 
 from ..geometry import rotated_box
-from ..msg import TextDetection, TextDetectionArray
+from ..msg import TextDetection, TextDetectionArray, TextLine
 from ..results import OcrResult
 
 try:  # optional: not on PyPI, present on robots with apt ROS
@@ -20,19 +21,45 @@ try:  # optional: not on PyPI, present on robots with apt ROS
 except ImportError:  # pragma: no cover - depends on the installation
     Detection2DArray = None
 
-__all__ = ["Detection2DArray", "to_image_message", "to_message", "to_vision_message"]
+__all__ = ["Detection2DArray", "to_image_message", "to_markers", "to_message", "to_vision_message"]
 
 
 def to_message(result: OcrResult, header: Header) -> TextDetectionArray:
-    """The TextDetectionArray of a frame's result (polygons and ROIs in image pixels)."""
+    """The TextDetectionArray of a frame's result: its words (polygons and ROIs in image pixels) and lines."""
     out = TextDetectionArray(header=header, image_width=result.width, image_height=result.height)
     for word in result.words:
         x, y, w, h = word.box
         out.detections.append(TextDetection(
             text=word.text, text_confidence=float(word.confidence), detection_confidence=float(word.det_confidence),
-            polygon=[Point32(x=float(px), y=float(py), z=0.0) for px, py in word.points],
-            roi=RegionOfInterest(x_offset=x, y_offset=y, width=w, height=h, do_rectify=False)))
+            polygon=_polygon(word.points), roi=RegionOfInterest(x_offset=x, y_offset=y, width=w, height=h, do_rectify=False),
+            frame_text=word.frame_text or word.text, track_id=word.track_id, frames_seen=word.frames_seen,
+            position=Point(**dict(zip("xyz", word.position, strict=True))) if word.position else Point(),
+            has_position=word.position is not None))
+    out.lines = [TextLine(text=line.text, confidence=float(line.confidence), polygon=_polygon(line.points),
+                          word_indices=line.word_indices, block=line.block) for line in result.lines]
     return out
+
+
+def to_markers(result: OcrResult, header: Header) -> MarkerArray:
+    """rviz text markers at the words' 3D positions (words without one are left out). The first marker
+    deletes the previous frame's; tracked words keep their track id as marker id. The letters are 5 % of
+    the word's distance high, so they stay legible from the camera's viewpoint."""
+    out = MarkerArray(markers=[Marker(header=header, ns="edge_ocr", action=Marker.DELETEALL)])
+    for i, word in enumerate(result.words):
+        if word.position is None:
+            continue
+        marker = Marker(header=header, ns="edge_ocr", id=word.track_id or i + 1, type=Marker.TEXT_VIEW_FACING,
+                        action=Marker.ADD, text=word.text)
+        marker.pose.position = Point(**dict(zip("xyz", word.position, strict=True)))
+        marker.pose.orientation.w = 1.0
+        marker.scale.z = max(0.05 * word.position[2], 0.02)
+        marker.color.r, marker.color.g, marker.color.b, marker.color.a = 0.2, 1.0, 0.2, 1.0
+        out.markers.append(marker)
+    return out
+
+
+def _polygon(points: np.ndarray) -> list[Point32]:
+    return [Point32(x=float(px), y=float(py), z=0.0) for px, py in points]
 
 
 def to_vision_message(result: OcrResult, header: Header):

@@ -29,6 +29,7 @@ from rclpy.qos import QoSPolicyKind, QoSProfile, ReliabilityPolicy
 from rclpy.qos_overriding_options import QoSOverridingOptions
 from rclpy.subscription import Subscription
 from sensor_msgs.msg import CompressedImage, Image
+from visualization_msgs.msg import MarkerArray
 
 from ..config import NODE_PARAMETERS, SCHEMA, ConfigError, OcrConfig, validate_value
 from ..errors import EdgeOcrError, InputImageError
@@ -37,8 +38,10 @@ from ..msg import TextDetectionArray
 from ..pipeline import OcrPipeline
 from ..results import OcrResult
 from ..tools.draw import draw_words
+from ..tracking import TrackingSettings, WordTracker
+from .depth_input import DepthInput
 from .latest_slot import LatestSlot
-from .messages import Detection2DArray, to_image_message, to_message, to_vision_message
+from .messages import Detection2DArray, to_image_message, to_markers, to_message, to_vision_message
 from .node_stats import NodeStats
 
 __all__ = [
@@ -120,6 +123,7 @@ class OcrNode(LifecycleNode):
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self.stats = NodeStats()
         self.pipeline: OcrPipeline | None = None
+        self.tracker = WordTracker(TrackingSettings.from_config(OcrConfig()))  # replaced at configure
         self.config_error = ""
         self.frames: LatestSlot[tuple[Any, float]] = LatestSlot()
         self.annotations: LatestSlot[tuple[np.ndarray, OcrResult, Any]] = LatestSlot()
@@ -131,7 +135,8 @@ class OcrNode(LifecycleNode):
         self._running = threading.Event()  # replaced by a fresh one at each activation
         self._subscription = None
         self._subscribed_reliability: ReliabilityPolicy | None = None
-        self._pub_detections = self._pub_image = self._pub_vision = None
+        self._pub_detections = self._pub_image = self._pub_vision = self._pub_markers = None
+        self.depth: DepthInput | None = None
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         period = self.get_parameter("diagnostic_updater.period").value
         if not (isinstance(period, (int, float)) and 0 < period < 3600):  # configure reports it; the timer needs a value
@@ -194,7 +199,7 @@ class OcrNode(LifecycleNode):
         period = self.get_parameter("diagnostic_updater.period").value
         if not (isinstance(period, (int, float)) and 0 < period < 3600):
             raise ConfigError(f"diagnostic_updater.period must be between 0 and 3600 seconds (exclusive), not {period!r}")
-        for name in ("diagnostics.min_rate_hz", "diagnostics.max_stamp_delay_ms"):
+        for name in ("diagnostics.min_rate_hz", "diagnostics.max_stamp_delay_ms", "depth.slop_ms"):
             value = self.get_parameter(name).value
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e9:
                 raise ConfigError(f"{name} must be a number of at least 0, not {value!r}")
@@ -209,6 +214,7 @@ class OcrNode(LifecycleNode):
             self.get_logger().error(f"configure failed: {exc}")
             return TransitionCallbackReturn.FAILURE
         self.config_error = ""
+        self.tracker = WordTracker(TrackingSettings.from_config(self.pipeline.config))
         self._requested_config, self._pending_config = self.pipeline.config, None
         # qos_overrides.<topic>.publisher.{depth,history,reliability} in the params file apply (ROS convention)
         overridable = {"qos_overriding_options": QoSOverridingOptions.with_default_policies()}
@@ -217,6 +223,9 @@ class OcrNode(LifecycleNode):
         if Detection2DArray is not None and self.get_parameter("publish_vision_msgs").value:
             self._pub_vision = self.create_lifecycle_publisher(Detection2DArray, "text_detections/vision", 10,
                                                                **overridable)
+        if self.get_parameter("depth.enabled").value:
+            self.depth = DepthInput(self, float(self.get_parameter("depth.slop_ms").value))
+            self._pub_markers = self.create_lifecycle_publisher(MarkerArray, "text_detections/markers", 10, **overridable)
         return super().on_configure(state)
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -226,6 +235,7 @@ class OcrNode(LifecycleNode):
         running.set()
         self.frames.reopen()
         self.annotations.reopen()
+        self.tracker.reset()  # a new stream: no track carries over a pause
         self._threads = [threading.Thread(target=self._work, args=(running,), name="ocr_worker", daemon=True),
                          threading.Thread(target=self._annotate, args=(running,), name="ocr_annotator", daemon=True)]
         for t in self._threads:
@@ -236,9 +246,7 @@ class OcrNode(LifecycleNode):
     def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Unsubscribe and stop the workers; the models stay loaded."""
         self._stop_threads()
-        if self._subscription is not None:
-            self.destroy_subscription(self._subscription)
-            self._subscription = None
+        self._unsubscribe()
         return super().on_deactivate(state)
 
     def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -249,9 +257,7 @@ class OcrNode(LifecycleNode):
     def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
         """From any state: stop reading, release everything; diagnostics then say the node is finalized."""
         self._stop_threads()
-        if self._subscription is not None:
-            self.destroy_subscription(self._subscription)
-            self._subscription = None
+        self._unsubscribe()
         self._release()
         self.config_error = "shut down (finalized)"
         return super().on_shutdown(state)
@@ -268,10 +274,11 @@ class OcrNode(LifecycleNode):
     def _release(self) -> None:
         """Destroy the lifecycle publishers (so that the node's managed entities do not pile up over
         configure/cleanup cycles) and drop the models."""
-        for pub in (self._pub_detections, self._pub_image, self._pub_vision):
+        for pub in (self._pub_detections, self._pub_image, self._pub_vision, self._pub_markers):
             if pub is not None:
                 self._destroy_lifecycle_publisher(pub)
-        self._pub_detections = self._pub_image = self._pub_vision = None
+        self._pub_detections = self._pub_image = self._pub_vision = self._pub_markers = None
+        self.depth = None
         with self._pipeline_lock:
             self.pipeline = None
 
@@ -289,19 +296,21 @@ class OcrNode(LifecycleNode):
         """The image topic the node reads (relative: remap it)."""
         return "image/compressed" if self.get_parameter("input_transport").value == "compressed" else "image"
 
-    def _publisher_reliabilities(self) -> set[ReliabilityPolicy]:
-        return {info.qos_profile.reliability for info in self.get_publishers_info_by_topic(self.resolve_topic_name(self.input_topic))}
+    def _publisher_reliabilities(self, topic: str) -> set[ReliabilityPolicy]:
+        return {info.qos_profile.reliability for info in self.get_publishers_info_by_topic(self.resolve_topic_name(topic))}
 
-    def _wanted_reliability(self) -> ReliabilityPolicy:
+    def _wanted_reliability(self, topic: str) -> ReliabilityPolicy:
         """The setting, or for auto the publishers' own reliability (reliable when none is seen yet)."""
         setting = self.get_parameter("qos_reliability").value
         if setting != "auto":
             return RELIABILITY[setting]
-        found = self._publisher_reliabilities()
+        found = self._publisher_reliabilities(topic)
         return ReliabilityPolicy.BEST_EFFORT if ReliabilityPolicy.BEST_EFFORT in found else ReliabilityPolicy.RELIABLE
 
     def _subscribe(self) -> None:
-        reliability = self._wanted_reliability()
+        if self.depth is not None:
+            self.depth.subscribe(self._wanted_reliability("depth"))
+        reliability = self._wanted_reliability(self.input_topic)
         if self._subscription is not None:
             self.destroy_subscription(self._subscription)
         msg_type = CompressedImage if self.input_topic.endswith("compressed") else Image
@@ -313,14 +322,25 @@ class OcrNode(LifecycleNode):
         self.get_logger().info(f"subscribed to {self.resolve_topic_name(self.input_topic)} ({msg_type.__name__}, "
                                f"{reliability.name.lower()}, depth 1)")
 
+    def _unsubscribe(self) -> None:
+        if self._subscription is not None:
+            self.destroy_subscription(self._subscription)
+            self._subscription = None
+        if self.depth is not None:
+            self.depth.unsubscribe()
+
     def _check_qos(self) -> None:
         """Follow the publishers' reliability in auto mode; warn about mismatches otherwise."""
         if self._subscription is None:
             return
         setting = self.get_parameter("qos_reliability").value
-        found = self._publisher_reliabilities()
+        found = self._publisher_reliabilities(self.input_topic)
+        depth_publishers = self._publisher_reliabilities("depth") if self.depth is not None and setting == "auto" else set()
+        if depth_publishers and self._wanted_reliability("depth") != self.depth.reliability:
+            self.get_logger().info("depth publisher reliability changed; resubscribing to match it")
+            self.depth.subscribe(self._wanted_reliability("depth"))
         if setting == "auto":
-            if found and self._wanted_reliability() != self._subscribed_reliability:
+            if found and self._wanted_reliability(self.input_topic) != self._subscribed_reliability:
                 self.get_logger().info("image publisher reliability changed; resubscribing to match it")
                 self._subscribe()
         elif setting == "reliable" and ReliabilityPolicy.BEST_EFFORT in found:
@@ -367,8 +387,10 @@ class OcrNode(LifecycleNode):
             config = self._take_pending_config()
             if config is not None:
                 self.pipeline.update(config)
+                self.tracker.configure(TrackingSettings.from_config(config))
             image = self._decode(msg)
-            result = self.pipeline.run(image)
+            result = self.tracker.update(self.pipeline.run(image))
+            result = self._locate(result, msg.header)
         except InputImageError as exc:
             self.stats.error("bad_input", str(exc))
             self.get_logger().error(f"dropped a bad image: {exc}", throttle_duration_sec=5.0)
@@ -383,11 +405,25 @@ class OcrNode(LifecycleNode):
             self.stats.error("processing", f"publishing: {type(exc).__name__}: {exc}")
             self.get_logger().error(f"publishing failed: {type(exc).__name__}: {exc}", throttle_duration_sec=5.0)
 
+    def _locate(self, result: OcrResult, header) -> OcrResult:
+        """3D positions from the paired depth image (depth.enabled); a bad depth image is counted and the
+        words go out without positions."""
+        if self.depth is None:
+            return result
+        try:
+            return self.depth.locate(result, header)
+        except InputImageError as exc:
+            self.stats.error("bad_input", f"depth: {exc}")
+            self.get_logger().error(f"no positions for this frame: {exc}", throttle_duration_sec=5.0)
+            return result
+
     def _publish(self, header, result: OcrResult, image: np.ndarray, received: float) -> None:
         if self._pub_detections is not None:
             self._pub_detections.publish(to_message(result, header))
         if self._pub_vision is not None:
             self._pub_vision.publish(to_vision_message(result, header))
+        if self._pub_markers is not None and self._pub_markers.get_subscription_count() > 0:
+            self._pub_markers.publish(to_markers(result, header))
         # latency: reception to publication on a steady clock (a replayed bag's old stamps do not count);
         # stamp delay: the node's clock (sim time with use_sim_time) against the image stamp, reported apart
         latency_ms = (time.monotonic() - received) * 1e3
@@ -404,7 +440,7 @@ class OcrNode(LifecycleNode):
                 continue
             image, result, header = item
             try:  # draw in place when the frame buffer is ours to change
-                drawn = draw_words(image, result.words, copy=not image.flags.writeable)
+                drawn = draw_words(image, result.words, copy=not image.flags.writeable, lines=result.lines)
                 self._pub_image.publish(to_image_message(drawn, header))
             except Exception as exc:  # keep the thread alive: annotation is best effort
                 self.stats.error("processing", f"annotation: {type(exc).__name__}: {exc}")

@@ -1,8 +1,10 @@
-"""The ``edge-ocr`` command: read text in images, folders, videos or a camera, without ROS.
+"""The ``edge-ocr`` command: read text in images, folders, videos, a camera or recorded bags, without ROS.
 
   edge-ocr --image sign.jpg                      print the words found (bundled models)
   edge-ocr --imagedir photos/ --json             one JSON object per image on stdout
   edge-ocr --video clip.mp4 --save-dir out/      annotated frames and NAME.json files
+  edge-ocr --bag drive/ --topic /camera/image_raw --bag-out drive_text.mcap
+                                                 a recorded drive: JSON per frame, results into a new bag
   edge-ocr --image word.png --recognize-only     read a cropped word (no detection)
   edge-ocr eval --gt ../shared/devset/scenes     score against labelled scenes or word crops
   edge-ocr inspect models/east_int8.tflite       Edge TPU readiness of a model
@@ -14,6 +16,7 @@ model and hardware errors (one line on stderr, no traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -31,6 +34,8 @@ from ..pipeline import OcrPipeline
 from ..results import OcrResult
 from ..runtime.inspection import inspect_model
 from ..runtime.interpreter import probe_edgetpu
+from ..tracking import TrackingSettings, WordTracker
+from .bags import BagFrame, BagResultWriter, bag_frames
 from .dataset_eval import evaluate_scenes, evaluate_words, is_words_folder
 from .draw import draw_words
 from .sources import image_files, open_camera, open_video, read_image, video_frames
@@ -124,28 +129,59 @@ def model_overrides(args: argparse.Namespace, precision: str) -> dict[str, Any]:
     return overrides
 
 
-def frames(args: argparse.Namespace, failures: list[str]) -> tuple[Iterator[tuple[str, np.ndarray]], int | None]:
-    """(name, BGR frame) pairs of the chosen input, and their count when known (for the progress bar)."""
+def frames(args: argparse.Namespace, failures: list[str]) -> tuple[Iterator[tuple[str, np.ndarray, BagFrame | None]], int | None]:
+    """(name, BGR frame, its bag message or None) of the chosen input, and their count when known (for the
+    progress bar). Unreadable images of a folder or a bag are logged, listed in ``failures`` and skipped."""
     if args.image or args.imagedir:
         paths = [Path(p) for p in args.image] if args.image else image_files(args.imagedir)
         if args.image and len(paths) == 1:
             image = read_image(paths[0])  # a single unreadable image is a usage error (exit 2)
-            return iter([(str(paths[0]), image)]), 1
+            return iter([(str(paths[0]), image, None)]), 1
 
-        def read_all() -> Iterator[tuple[str, np.ndarray]]:
+        def read_all() -> Iterator[tuple[str, np.ndarray, None]]:
             for path in paths:
                 try:
-                    yield str(path), read_image(path)
+                    yield str(path), read_image(path), None
                 except InputImageError as exc:
                     LOG.warning("%s", exc)
                     failures.append(str(path))
 
         return read_all(), len(paths)
+    if args.bag:
+        messages, count = bag_frames(args.bag, args.topic)
+
+        def decoded() -> Iterator[tuple[str, np.ndarray, BagFrame]]:
+            with contextlib.closing(messages):  # closes the bag, also when --max-frames stops early
+                for index, frame in enumerate(messages):
+                    if args.max_frames is not None and index >= args.max_frames:
+                        return
+                    if frame.image is None:
+                        LOG.warning("%s: %s", frame.name, frame.error)
+                        failures.append(frame.name)
+                        continue
+                    yield frame.name, frame.image, frame
+
+        return decoded(), min(count, args.max_frames) if args.max_frames else count
     if args.video:
         capture, count = open_video(args.video)
         total = min(count, args.max_frames) if args.max_frames else count
-        return video_frames(capture, args.video.stem, args.max_frames), total or None
-    return video_frames(open_camera(args.camera), f"camera{args.camera}", args.max_frames), args.max_frames
+        return ((n, f, None) for n, f in video_frames(capture, args.video.stem, args.max_frames)), total or None
+    camera = video_frames(open_camera(args.camera), f"camera{args.camera}", args.max_frames)
+    return ((n, f, None) for n, f in camera), args.max_frames
+
+
+def describe_words(result: OcrResult) -> str:
+    """The printed line of an image: its blocks in reading order (``|`` between blocks), each word with its
+    confidence (and ``#track`` when tracked)."""
+    if not result.words:
+        return "(no words)"
+    blocks: dict[int, list[str]] = {}
+    for line in result.lines:
+        for i in line.word_indices:
+            word = result.words[i]
+            track = f" #{word.track_id}" if word.track_id else ""
+            blocks.setdefault(line.block, []).append(f"{word.text} ({word.confidence:.2f}{track})")
+    return " | ".join(", ".join(texts) for _, texts in sorted(blocks.items()))
 
 
 def save(result: OcrResult, record: dict, name: str, image: np.ndarray, save_dir: Path) -> None:
@@ -153,35 +189,59 @@ def save(result: OcrResult, record: dict, name: str, image: np.ndarray, save_dir
     base = Path(name).name  # video frames are named "clip#12": keep the frame number, drop no dots
     stem = base.replace("#", "_") if "#" in base else Path(base).stem
     save_dir.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(save_dir / f"{stem}.jpg"), draw_words(image, result.words))
+    cv2.imwrite(str(save_dir / f"{stem}.jpg"), draw_words(image, result.words, lines=result.lines))
     (save_dir / f"{stem}.json").write_text(json.dumps(record, indent=1))
 
 
 def run(args: argparse.Namespace) -> int:
     """``edge-ocr`` on images, a folder, a video or a camera: print or write the words."""
-    pipeline = OcrPipeline.from_config(config_from_args(args))
+    if args.bag and not args.topic:
+        raise ConfigError("--bag needs --topic, the image topic to read")
+    if (args.topic or args.bag_out) and not args.bag:
+        raise ConfigError("--topic and --bag-out go with --bag")
+    config = config_from_args(args)
+    pipeline = OcrPipeline.from_config(config)
+    # a video, a camera or a bag is one stream: its words are tracked across frames (tracking.enabled)
+    streaming = args.video or args.camera is not None or args.bag
+    tracker = WordTracker(TrackingSettings.from_config(config)) if streaming else None
     failures: list[str] = []
     stream, total = frames(args, failures)
+    writer = BagResultWriter(args.bag_out, f"{args.topic.rstrip('/')}/text_detections") if args.bag_out else None
     show_bar = not args.quiet and (total is None or total > 1)
-    for name, image in tqdm(stream, total=total, desc="edge-ocr", unit="img", disable=not show_bar, file=sys.stderr):
-        try:
-            result = pipeline.recognize_crop(image) if args.recognize_only else pipeline.run(image)
-        except InputImageError as exc:
-            LOG.warning("%s: %s", name, exc)
-            failures.append(name)
-            continue
-        record = result.to_json(name)
-        if args.json:
-            print(json.dumps(record), flush=True)
-        else:
-            words = ", ".join(f"{w.text} ({w.confidence:.2f})" for w in result.words) or "(no words)"
-            tqdm.write(f"{name}: {words}", file=sys.stdout)
-        if args.save_dir:
-            save(result, record, name, image, args.save_dir)
+    try:
+        for name, image, message in tqdm(stream, total=total, desc="edge-ocr", unit="img", disable=not show_bar,
+                                         file=sys.stderr):
+            try:
+                result = pipeline.recognize_crop(image) if args.recognize_only else pipeline.run(image)
+                if tracker is not None:
+                    result = tracker.update(result)
+            except InputImageError as exc:
+                LOG.warning("%s: %s", name, exc)
+                failures.append(name)
+                continue
+            report(args, name, image, result, message)
+            if writer is not None:
+                writer.write(message, result)
+    finally:
+        if writer is not None:
+            writer.close()
     if failures:
         LOG.warning("%d input(s) could not be read", len(failures))
         return 1
     return 0
+
+
+def report(args: argparse.Namespace, name: str, image: np.ndarray, result: OcrResult, message: BagFrame | None) -> None:
+    """Print (JSON or plain) and save what was read in one image or frame."""
+    record = result.to_json(name)
+    if message is not None:
+        record["stamp"] = message.header.stamp.sec + message.header.stamp.nanosec * 1e-9
+    if args.json:
+        print(json.dumps(record), flush=True)
+    else:
+        tqdm.write(f"{name}: {describe_words(result)}", file=sys.stdout)
+    if args.save_dir:
+        save(result, record, name, image, args.save_dir)
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -240,11 +300,18 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     src.add_argument("--imagedir", type=Path, metavar="DIR", help="folder: its image files are read, other files skipped")
     src.add_argument("--video", type=Path, metavar="PATH", help="video file")
     src.add_argument("--camera", type=int, metavar="INDEX", help="camera index (OpenCV VideoCapture)")
+    src.add_argument("--bag", type=Path, metavar="PATH", help="recorded bag: rosbag2 folder or file (sqlite3, mcap) or "
+                                                            "ROS 1 .bag; read the image topic --topic")
     out = main.add_argument_group("output")
     out.add_argument("--json", action="store_true", help="one JSON object per image or frame on stdout")
     out.add_argument("--save-dir", type=Path, metavar="DIR", help="write annotated images and NAME.json here")
     out.add_argument("--recognize-only", action="store_true", help="treat each image as one word crop (no detection)")
-    out.add_argument("--max-frames", type=int, metavar="N", help="stop a video or camera after N frames")
+    out.add_argument("--max-frames", type=int, metavar="N", help="stop a video, camera or bag after N frames")
+    bag = main.add_argument_group("bags")
+    bag.add_argument("--topic", metavar="TOPIC", help="with --bag: the sensor_msgs Image or CompressedImage topic to read")
+    bag.add_argument("--bag-out", type=Path, metavar="OUT",
+                     help="with --bag: write a new rosbag2 (OUT.mcap: mcap, else sqlite3) with the results as "
+                          "edge_ocr_ros/TextDetectionArray on TOPIC/text_detections, stamped as the images")
     add_engine_options(main)
 
     evaluate = Parser(prog="edge-ocr eval", formatter_class=fmt,

@@ -7,22 +7,35 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from ..results import Word
+from ..results import TextLine, Word
 
-__all__ = ["BOX", "LABEL_BG", "LABEL_FG", "OUTLINE", "draw_words"]
+__all__ = ["BOX", "LABEL_BG", "LABEL_FG", "LINE", "OUTLINE", "draw_words"]
 
 OUTLINE = (0, 0, 0)
 BOX = (0, 255, 0)
+LINE = (255, 160, 0)
 LABEL_BG = (32, 32, 32)
 LABEL_FG = (255, 255, 255)
 
 
-def draw_words(image: np.ndarray, words: Sequence[Word], copy: bool = True) -> np.ndarray:
-    """Polygons (a bright line over a dark one) and labels (white text on a dark box)."""
+def _grown(quad: np.ndarray, margin: float) -> np.ndarray:
+    """The quad moved ``margin`` pixels outwards along and across its text direction (a frame around it)."""
+    along = (quad[1] - quad[0]) + (quad[2] - quad[3])
+    along = along / max(float(np.linalg.norm(along)), 1e-6)
+    across = np.array([-along[1], along[0]])
+    offsets = quad - quad.mean(axis=0)
+    return quad + margin * (np.sign(offsets @ along)[:, None] * along + np.sign(offsets @ across)[:, None] * across)
+
+
+def draw_words(image: np.ndarray, words: Sequence[Word], copy: bool = True, lines: Sequence[TextLine] = ()) -> np.ndarray:
+    """Polygons (a bright line over a dark one) and labels (white text on a dark box); text lines of more
+    than one word get a thin frame of their own, so the reading order shows."""
     out = image.copy() if copy else image
     scale = max(out.shape[0], out.shape[1]) / 1000.0
     thick = max(1, round(2 * scale))
     font_scale = max(0.4, 0.6 * scale)
+    grouped = [np.round(_grown(line.points, 4 * thick + 3)).astype(np.int32) for line in lines if len(line.word_indices) > 1]
+    cv2.polylines(out, grouped, True, LINE, thick, cv2.LINE_AA)
     polys = [np.round(w.points).astype(np.int32) for w in words]
     cv2.polylines(out, polys, True, OUTLINE, thick + 2, cv2.LINE_AA)
     cv2.polylines(out, polys, True, BOX, thick, cv2.LINE_AA)

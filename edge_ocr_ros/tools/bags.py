@@ -1,0 +1,138 @@
+"""Recorded drives, offline: camera frames out of rosbag2 (sqlite3, mcap) and ROS 1 bags, and the results
+into a new rosbag2, with the ``rosbags`` package (pure Python: no ROS installation needed).
+
+The results are ``edge_ocr_ros/msg/TextDetectionArray`` messages stamped as the images they were read in
+(header and bag time), so a drive recorded on the robot can be processed on a laptop and replayed beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..config import bundled_share_dir
+from ..errors import ConfigError, InputImageError
+from ..image_codec import compressed_to_bgr, raw_to_bgr
+from ..results import OcrResult
+
+__all__ = ["IMAGE_TYPES", "BagFrame", "BagResultWriter", "bag_frames"]
+
+IMAGE_TYPES = ("sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage")
+OUR_TYPES = ("TextDetection", "TextLine", "TextDetectionArray")
+
+
+def _rosbags():
+    try:
+        import rosbags.highlevel
+        import rosbags.rosbag2
+        import rosbags.typesys
+    except ImportError:
+        raise ConfigError("--bag needs the rosbags package: pip install 'edge_ocr_ros[bags]' (or rosbags)") from None
+    return rosbags
+
+
+@dataclass
+class BagFrame:
+    """One camera message of a bag, decoded."""
+
+    name: str  # BAG#index
+    bag_time_ns: int  # when it was recorded
+    header: object  # its std_msgs/Header (rosbags' dataclass)
+    image: np.ndarray | None  # BGR, or None when it could not be decoded
+    error: str = ""
+
+
+def bag_frames(path: Path, topic: str) -> tuple[Iterator[BagFrame], int]:
+    """The frames of ``topic`` (sensor_msgs Image or CompressedImage) in a bag, and how many there are.
+
+    Raises:
+        ConfigError: the bag cannot be opened, or has no such image topic (the error lists the image topics).
+    """
+    rosbags = _rosbags()
+    try:
+        reader = rosbags.highlevel.AnyReader([path])
+        reader.open()
+    except Exception as exc:  # rosbags raises its own error types for missing or malformed bags
+        raise ConfigError(f"--bag {path} cannot be read: {exc}") from exc
+    connections = [c for c in reader.connections if c.topic == topic]
+    if not connections or any(c.msgtype not in IMAGE_TYPES for c in connections):
+        images = sorted({c.topic for c in reader.connections if c.msgtype in IMAGE_TYPES})
+        reader.close()
+        raise ConfigError(f"--bag {path} has no image topic {topic!r}; its image topics: {', '.join(images) or 'none'}")
+    count = sum(c.msgcount for c in connections)
+
+    def frames() -> Iterator[BagFrame]:
+        try:
+            for index, (connection, bag_time, raw) in enumerate(reader.messages(connections=connections)):
+                msg = reader.deserialize(raw, connection.msgtype)
+                name = f"{path.name}#{index}"
+                try:
+                    if connection.msgtype.endswith("CompressedImage"):
+                        image = compressed_to_bgr(msg.data)
+                    else:
+                        image = raw_to_bgr(msg.encoding, msg.width, msg.height, msg.step, msg.data, bool(msg.is_bigendian))
+                except InputImageError as exc:
+                    yield BagFrame(name, bag_time, msg.header, None, str(exc))
+                    continue
+                yield BagFrame(name, bag_time, msg.header, image)
+        finally:
+            reader.close()
+
+    return frames(), count
+
+
+class BagResultWriter:
+    """Writes TextDetectionArray messages into a new rosbag2 (``.mcap`` in the name: mcap storage, else sqlite3)."""
+
+    def __init__(self, path: Path, topic: str) -> None:
+        rosbags = _rosbags()
+        if path.exists():
+            raise ConfigError(f"--bag-out {path} exists; give a new path")
+        typesys = rosbags.typesys
+        self.typestore = typesys.get_typestore(typesys.Stores.ROS2_KILTED)
+        msg_dir = bundled_share_dir("msg", "TextDetectionArray.msg")
+        for name in OUR_TYPES:
+            text = (msg_dir / f"{name}.msg").read_text(encoding="utf-8")
+            self.typestore.register(typesys.get_types_from_msg(text, f"edge_ocr_ros/msg/{name}"))
+        self.types = self.typestore.types
+        plugin = rosbags.rosbag2.StoragePlugin
+        storage = plugin.MCAP if path.suffix == ".mcap" or path.name.endswith("_mcap") else plugin.SQLITE3
+        self.writer = rosbags.rosbag2.Writer(path, version=9, storage_plugin=storage)
+        self.writer.open()
+        self.msgtype = "edge_ocr_ros/msg/TextDetectionArray"
+        self.connection = self.writer.add_connection(topic, self.msgtype, typestore=self.typestore)
+
+    def write(self, frame: BagFrame, result: OcrResult) -> None:
+        """The result of ``frame``, with its header, at its bag time."""
+        t = self.types
+        header = t["std_msgs/msg/Header"](stamp=t["builtin_interfaces/msg/Time"](sec=frame.header.stamp.sec,
+                                                                                  nanosec=frame.header.stamp.nanosec),
+                                          frame_id=frame.header.frame_id)
+
+        def polygon(points: np.ndarray) -> list:
+            return [t["geometry_msgs/msg/Point32"](x=float(x), y=float(y), z=0.0) for x, y in points]
+
+        detections = []
+        for w in result.words:
+            x, y, width, height = w.box
+            position = w.position or (0.0, 0.0, 0.0)
+            detections.append(t["edge_ocr_ros/msg/TextDetection"](
+                text=w.text, text_confidence=float(w.confidence), detection_confidence=float(w.det_confidence),
+                polygon=polygon(w.points), roi=t["sensor_msgs/msg/RegionOfInterest"](
+                    x_offset=x, y_offset=y, height=height, width=width, do_rectify=False),
+                frame_text=w.frame_text or w.text, track_id=w.track_id, frames_seen=w.frames_seen,
+                position=t["geometry_msgs/msg/Point"](x=position[0], y=position[1], z=position[2]),
+                has_position=w.position is not None))
+        lines = [t["edge_ocr_ros/msg/TextLine"](text=line.text, confidence=float(line.confidence),
+                                                polygon=polygon(line.points),
+                                                word_indices=np.array(line.word_indices, np.uint32), block=line.block)
+                 for line in result.lines]
+        msg = t[self.msgtype](header=header, image_width=result.width, image_height=result.height,
+                              detections=detections, lines=lines)
+        self.writer.write(self.connection, frame.bag_time_ns, self.typestore.serialize_cdr(msg, self.msgtype))
+
+    def close(self) -> None:
+        self.writer.close()

@@ -1,0 +1,156 @@
+"""Words followed across the frames of a stream, so that a robot gets one steady reading per sign.
+
+Each frame is read from scratch, so a word misread in one frame of a drive-by would flicker. The tracker
+matches a frame's words to the tracks of the previous frames (polygon IoU after moving each track by its
+last motion, plus text similarity; a reading that shares less than half its characters with the track's
+text is another word, not a misreading), keeps a track alive for ``max_age`` frames without a match, and gives
+each word its track's vote: the text whose readings have the largest summed confidence. Its confidence is
+that sum over the frames the track was read in, so it grows as the frames agree.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .config import OcrConfig
+from .geometry import polygon_iou
+from .reading_order import read_lines
+from .recognition.lexicon import edit_distance
+from .results import OcrResult, Word
+
+__all__ = ["MIN_IOU", "MIN_SIMILARITY", "TEXT_WEIGHT", "TrackingSettings", "WordTracker"]
+
+MIN_IOU = 0.1  # a word and a track's predicted polygon must overlap at least this much to be matched
+TEXT_WEIGHT = 0.5  # how much the readings' similarity adds to the overlap when matches compete
+MIN_SIMILARITY = 0.5  # a reading must share at least half its characters with the track's text (1 - edit distance / length)
+
+
+@dataclass(frozen=True)
+class TrackingSettings:
+    """The ``tracking.*`` settings (docs/parameters.md)."""
+
+    enabled: bool
+    min_frames: int  # words whose track was read in fewer frames are not reported
+    max_age: int  # frames a track survives without a match
+
+    @classmethod
+    def from_config(cls, config: OcrConfig) -> TrackingSettings:
+        return config.stage(cls, "tracking")
+
+
+@dataclass
+class _Track:
+    id: int
+    quad: np.ndarray
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2, np.float32))
+    votes: dict[str, float] = field(default_factory=dict)
+    frames_seen: int = 0
+    misses: int = 0
+
+    def read(self, word: Word) -> None:
+        if self.frames_seen:
+            self.velocity = 0.5 * self.velocity + 0.5 * (word.points.mean(axis=0) - self.quad.mean(axis=0))
+        self.quad = word.points.astype(np.float32)
+        self.votes[word.text] = self.votes.get(word.text, 0.0) + float(word.confidence)
+        self.frames_seen += 1
+        self.misses = 0
+
+    def predicted(self) -> np.ndarray:
+        return self.quad + self.velocity
+
+
+def _similarity(a: str, b: str) -> float:
+    return 1.0 - edit_distance(a.lower(), b.lower()) / max(len(a), len(b), 1)
+
+
+class WordTracker:
+    """Gives the words of successive frames of one stream track ids and voted texts.
+
+    Args:
+        settings: minimum frames before a word is reported, and frames a lost track is kept.
+    """
+
+    def __init__(self, settings: TrackingSettings) -> None:
+        self.settings = settings
+        self._tracks: list[_Track] = []
+        self._ids = itertools.count(1)
+
+    def reset(self) -> None:
+        """Forget every track (a new stream, or the node reconfigured)."""
+        self._tracks = []
+
+    def configure(self, settings: TrackingSettings) -> None:
+        """Apply new settings; the tracks are kept."""
+        self.settings = settings
+
+    def _match(self, words: list[Word]) -> list[tuple[int, int]]:
+        """(track, word) pairs, best first, each track and word at most once."""
+        if not self._tracks or not words:
+            return []
+        predicted = np.stack([t.predicted() for t in self._tracks])
+        quads = np.stack([w.points for w in words]).astype(np.float32)
+        lo_t, hi_t = predicted.min(axis=1), predicted.max(axis=1)
+        lo_w, hi_w = quads.min(axis=1), quads.max(axis=1)
+        touching = np.all((lo_t[:, None] <= hi_w[None]) & (lo_w[None] <= hi_t[:, None]), axis=2)
+        candidates = []
+        for i, j in zip(*np.nonzero(touching), strict=True):
+            iou = polygon_iou(predicted[i], quads[j])
+            if iou >= MIN_IOU:
+                track = self._tracks[i]
+                similarity = _similarity(max(track.votes, key=track.votes.get), words[j].text)
+                if similarity >= MIN_SIMILARITY:  # another word in the same place (the camera turned) is a new track
+                    candidates.append((iou + TEXT_WEIGHT * similarity, int(i), int(j)))
+        used_t, used_w, pairs = set(), set(), []
+        for _, i, j in sorted(candidates, reverse=True):
+            if i not in used_t and j not in used_w:
+                used_t.add(i)
+                used_w.add(j)
+                pairs.append((i, j))
+        return pairs
+
+    def update(self, result: OcrResult) -> OcrResult:
+        """The frame's result with each word's track id, frames seen and the track's voted text and
+        confidence (this frame's reading kept in ``frame_text``), words of tracks read in fewer than
+        ``min_frames`` frames left out, and the lines read again from the voted texts. With tracking
+        disabled the result is returned as it is (and the tracks are forgotten)."""
+        if not self.settings.enabled:
+            self.reset()
+            return result
+        words = result.words
+        owner: dict[int, _Track] = {}
+        for i, j in self._match(words):
+            self._tracks[i].read(words[j])
+            owner[j] = self._tracks[i]
+        matched = {id(t) for t in owner.values()}
+        survivors = []
+        for track in self._tracks:
+            if id(track) not in matched:
+                track.misses += 1
+                track.quad = track.predicted()  # a lost word keeps moving as it did
+            if track.misses <= self.settings.max_age:
+                survivors.append(track)
+        for j, word in enumerate(words):
+            if j not in owner:
+                track = _Track(next(self._ids), word.points.astype(np.float32))
+                track.read(word)
+                owner[j] = track
+                survivors.append(track)
+        self._tracks = survivors
+        out = []
+        for j, word in enumerate(words):
+            track = owner[j]
+            if track.frames_seen < self.settings.min_frames:
+                continue
+            text = max(track.votes, key=track.votes.get)
+            out.append(replace(word, text=text, confidence=track.votes[text] / track.frames_seen, frame_text=word.text,
+                               track_id=track.id, frames_seen=track.frames_seen))
+        return replace(result, words=out, lines=read_lines(out))
+
+    @property
+    def active(self) -> int:
+        """Tracks alive now (matched this frame or within ``max_age`` frames)."""
+        return len(self._tracks)
+

@@ -1,0 +1,61 @@
+"""Tracking words across the frames of a stream (no ROS, no models)."""
+
+import pytest
+from helpers import word
+
+from edge_ocr_ros.results import OcrResult
+from edge_ocr_ros.tracking import TrackingSettings, WordTracker
+
+
+def frame(*words) -> OcrResult:
+    return OcrResult(list(words), 640, 480)
+
+
+def tracker(enabled: bool = True, min_frames: int = 1, max_age: int = 5) -> WordTracker:
+    return WordTracker(TrackingSettings(enabled, min_frames, max_age))
+
+
+def test_a_sign_moving_across_the_image_keeps_one_track_and_its_reading():
+    t = tracker()
+    readings = ["exit", "exit", "eiit", "exit", "exit"]  # one misread frame in a drive-by
+    out = [t.update(frame(word(text, 40 + 60 * i, 200, 120, 40), word("lab", 500 - 50 * i, 80, 90, 30)))
+           for i, text in enumerate(readings)]
+    exit_words = [r.words[0] for r in out]
+    assert len({w.track_id for w in exit_words}) == 1 and exit_words[0].track_id > 0
+    assert [w.frames_seen for w in exit_words] == [1, 2, 3, 4, 5]
+    assert [w.text for w in exit_words] == ["exit"] * 5  # the vote outweighs the misread frame
+    assert exit_words[2].frame_text == "eiit"
+    assert exit_words[4].confidence == pytest.approx(0.9 * 4 / 5)  # the agreeing readings' confidence over the frames
+    lab = {r.words[1].track_id for r in out}
+    assert len(lab) == 1 and lab != {exit_words[0].track_id}
+    assert out[-1].lines and {line.text for line in out[-1].lines} == {"exit", "lab"}
+
+
+def test_min_frames_holds_a_word_back_until_its_track_is_confirmed():
+    t = tracker(min_frames=2)
+    assert t.update(frame(word("exit", 100, 100, 120, 40))).words == []
+    second = t.update(frame(word("exit", 104, 100, 120, 40)))
+    assert [w.frames_seen for w in second.words] == [2] and second.lines[0].text == "exit"
+
+
+def test_a_word_hidden_for_a_few_frames_keeps_its_id_within_max_age():
+    for max_age, same in ((2, True), (0, False)):
+        t = tracker(max_age=max_age)
+        first = t.update(frame(word("exit", 100, 100, 120, 40))).words[0].track_id
+        t.update(frame())
+        t.update(frame())
+        again = t.update(frame(word("exit", 102, 100, 120, 40))).words[0].track_id
+        assert (again == first) == same
+
+
+def test_disabled_tracking_leaves_the_result_alone():
+    result = frame(word("exit", 100, 100, 120, 40))
+    out = tracker(enabled=False).update(result)
+    assert out is result and out.words[0].track_id == 0 and out.words[0].frames_seen == 1
+
+
+def test_another_word_in_the_same_place_starts_a_new_track():
+    t = tracker()
+    first = t.update(frame(word("exit", 100, 100, 120, 40))).words[0]
+    second = t.update(frame(word("lab", 100, 100, 120, 40))).words[0]  # the camera turned to another sign
+    assert second.track_id != first.track_id and (second.text, second.frames_seen) == ("lab", 1)
