@@ -75,27 +75,31 @@ demo: build  ## start the node, publish the bundled sample signs to it, print th
 lint: setup
 	$(VENV)/bin/ruff check .
 
-# Full retraining from scratch (about 2 h on 2 CPU cores). Add REAL=../shared/realtrain to mix in real data.
+# Full retraining from scratch (about 4-5 h on 2 CPU cores). Add REAL=../shared/realtrain to mix in real data.
+# The recognizer is trained for lower case first, then carried over to the cased alphabet with sign
+# punctuation (as the shipped one was: models/README.md).
 models: setup
 	$(PY) -m edge_ocr_train.synth_words --out $(DATA)/words_synth --count 120000 --seed 1
+	$(PY) -m edge_ocr_train.synth_words --out $(DATA)/words_cased --count 120000 --seed 3
 	$(PY) -m edge_ocr_train.synth_scenes --out $(DATA)/scenes_synth --count 5000 --seed 2
-	$(PY) -m edge_ocr_train.train_crnn --synth $(DATA)/words_synth $(REAL_WORDS) --steps 20000 --resume $(if $(REAL),--select-best,)
+	$(PY) -m edge_ocr_train.train_crnn --synth $(DATA)/words_synth $(REAL_WORDS) --steps 20000 --resume \
+	    --weights-out $(DATA)/crnn_lower.weights.h5 $(if $(REAL),--select-best,)
+	$(PY) -m edge_ocr_train.train_crnn --charset signs --transfer-from $(DATA)/crnn_lower.weights.h5 \
+	    --synth $(DATA)/words_cased $(REAL_WORDS) --steps 20000 --lr 1e-3 --resume --work-dir $(DATA)/train_crnn_signs \
+	    --weights-out models/crnn.weights.h5 $(if $(REAL),--select-best,)
 	$(PY) -m edge_ocr_train.train_east --synth $(DATA)/scenes_synth $(REAL_SCENES) --steps 10000 --threads 1 --resume
 	$(PY) -m edge_ocr_train.export --crnn-weights models/crnn.weights.h5 --east-weights models/east.weights.h5 \
-	    --calib-words $(if $(REAL),$(REAL)/words,$(DATA)/words_synth) \
+	    --calib-words $(if $(REAL),$(REAL)/words,$(DATA)/words_cased) \
 	    --calib-scenes $(if $(REAL),$(REAL)/scenes,$(DATA)/scenes_synth) --out models
 	$(PY) -m edge_ocr_train.make_lexicon --out models/lexicon.txt.gz
 
-# The cased alphabet with sign punctuation (the accuracy issue): synthetic words with case and punctuation,
-# then the shipped CRNN's weights carried over to the larger alphabet and trained on. Resumable: run it again
-# (from the checkpoints in data/, or on a fresh machine from the work-in-progress weights committed in
-# models/training/, which then only lose the optimizer state).
-CRNN_SIGNS_WIP := models/training/crnn_signs_wip.weights.h5
+# The shipped cased recognizer's own run, resumable on its own (low priority, WORKERS threads): synthetic
+# words with case and punctuation, and the shipped lower-case CRNN (models/training/crnn_lower.weights.h5)
+# carried over to the larger alphabet. Writes data/crnn_signs.weights.h5; export it to ship it.
 crnn-signs: setup
 	test -f $(DATA)/words_cased/labels.txt || nice -n 19 $(PY) -m edge_ocr_train.synth_words --out $(DATA)/words_cased \
 	    --count 120000 --seed 3 --workers $(WORKERS)
-	nice -n 19 $(PY) -m edge_ocr_train.train_crnn --charset signs --transfer-from models/crnn.weights.h5 \
-	    $(if $(wildcard $(DATA)/train_crnn_signs/ckpt),,$(if $(wildcard $(CRNN_SIGNS_WIP)),--init-weights $(CRNN_SIGNS_WIP),)) \
+	nice -n 19 $(PY) -m edge_ocr_train.train_crnn --charset signs --transfer-from models/training/crnn_lower.weights.h5 \
 	    --synth $(DATA)/words_cased $(REAL_WORDS) --steps 20000 --lr 1e-3 --threads $(WORKERS) --resume \
 	    --work-dir $(DATA)/train_crnn_signs --weights-out $(DATA)/crnn_signs.weights.h5 $(if $(REAL),--select-best,)
 

@@ -65,7 +65,7 @@ class Setting:
 
 MEAN_RGB = [123.68, 116.779, 103.939]  # ImageNet mean, the public EAST convention; training uses it too
 # decoding defaults of the bundled models, chosen on real training data by scripts/tune_recognizer.py
-LEXICON_MARGIN = 6.0
+LEXICON_MARGIN = 4.0
 MIN_TEXT_CONFIDENCE = 0.94
 SCHEMA: dict[str, Setting] = {
     "edgetpu": Setting("auto", "Edge TPU use: auto (TPU when present and an *_edgetpu.tflite model exists), on, off",

@@ -175,6 +175,7 @@ def main() -> int:
     table = render(rows, args)
     print(table)
     if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "robot_envs.md").write_text(table + "\n")
     return 1 if failed else 0
 

@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from edge_ocr_ros.config import OcrConfig
 from edge_ocr_ros.pipeline import OcrPipeline
+from edge_ocr_ros.recognition.crnn import RecognizerSettings
 from edge_ocr_ros.tools.evaluation import Counts, load_gt, normalize_text, partial_scenes, score_scene
 from edge_ocr_ros.tools.sources import read_image
 from edge_ocr_train.real_data import full_quad, read_word_folder, scene_files
@@ -53,7 +54,7 @@ def tune_margin(pipeline: OcrPipeline, folder: Path, synth_count: int, seed: int
     recognizer.lexicon = lexicon
     rows = []
     for margin in MARGINS:
-        recognizer.configure(pipeline.config.replace_items({"recognizer.lexicon_margin": margin}))
+        recognizer.configure(RecognizerSettings.from_config(pipeline.config.replace_items({"recognizer.lexicon_margin": margin})))
         rows.append((margin, accuracy([recognizer.decode(p)[0][0] for p in probs], truth)))
     return rows, baseline
 
