@@ -2,6 +2,8 @@
 results back into a new bag, read back with rosbags."""
 
 import json
+import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -101,3 +103,13 @@ def test_bag_usage_errors_are_one_line(tmp_path):
     assert "--bag needs --topic" in edge_ocr("--bag", str(bag), *MODEL_FLAGS).stderr
     assert "go with --bag" in edge_ocr("--image", "x.png", "--topic", "/cam/image", *MODEL_FLAGS).stderr
     assert "cannot be read" in edge_ocr("--bag", str(tmp_path / "missing"), "--topic", "/cam", *MODEL_FLAGS).stderr
+
+
+def test_without_rosbags_the_bag_options_say_what_to_install(monkeypatch):
+    from edge_ocr_ros.errors import ConfigError
+    from edge_ocr_ros.tools import bags
+
+    for name in ("rosbags", "rosbags.highlevel", "rosbags.rosbag2", "rosbags.typesys"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if not installed
+    with pytest.raises(ConfigError, match=r"pip install 'edge_ocr_ros\[bags\]'"):
+        bags.bag_frames(Path("drive"), "/cam/image")
