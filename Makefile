@@ -103,14 +103,16 @@ crnn-signs: setup
 	    --synth $(DATA)/words_cased $(REAL_WORDS) --steps 20000 --lr 1e-3 --threads $(WORKERS) --resume \
 	    --work-dir $(DATA)/train_crnn_signs --weights-out $(DATA)/crnn_signs.weights.h5 $(if $(REAL),--select-best,)
 
-# Detector recall (the accuracy issue, in progress): the shipped EAST fine-tuned on larger crops at the scales
-# real cameras show (real photos from half to 1.25x their native size). Only the ICDAR 2015 scenes of REAL
-# are trained on, so its ICDAR 2003 scenes stay held out to judge the result. Resumable, low priority.
+# Detector recall (the accuracy issue): the shipped detector's last run, from the EAST before it
+# (git show 3f3795a:models/east.weights.h5), fine-tuned on larger crops at the scales real cameras show (real
+# photos from half to 1.25x their native size). Only the ICDAR 2015 scenes of REAL are trained on, so its
+# ICDAR 2003 scenes stay held out to judge the result. Resumable, low priority; writes data/east_recall.weights.h5.
 east-recall: setup
 	test "$$(ls $(DATA)/scenes_synth 2>/dev/null | grep -c gt.json)" -ge 5000 || nice -n 19 $(PY) -m edge_ocr_train.synth_scenes \
 	    --out $(DATA)/scenes_synth --count 5000 --seed 2 --workers $(WORKERS)
 	mkdir -p $(DATA)/real_ic15 && ln -sf $(abspath $(REAL))/scenes/ic15_* $(DATA)/real_ic15/
-	nice -n 19 $(PY) -m edge_ocr_train.train_east --init-weights models/east.weights.h5 --synth $(DATA)/scenes_synth \
+	test -f $(DATA)/east_base.weights.h5 || git show 3f3795a:models/east.weights.h5 > $(DATA)/east_base.weights.h5
+	nice -n 19 $(PY) -m edge_ocr_train.train_east --init-weights $(DATA)/east_base.weights.h5 --synth $(DATA)/scenes_synth \
 	    --real $(DATA)/real_ic15 --real-fraction 0.6 --real-scale 0.5 1.25 --crop 384 --batch 8 --steps 8000 --lr 5e-4 \
 	    --threads $(WORKERS) --resume --work-dir $(DATA)/train_east_recall --weights-out $(DATA)/east_recall.weights.h5
 
