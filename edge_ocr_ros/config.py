@@ -67,6 +67,7 @@ MEAN_RGB = [123.68, 116.779, 103.939]  # ImageNet mean, the public EAST conventi
 # decoding defaults of the bundled models, chosen on real training data by scripts/tune_recognizer.py
 LEXICON_MARGIN = 4.0
 MIN_TEXT_CONFIDENCE = 0.94
+SPLIT_GAP, SPLIT_RATIO = 1.2, 1.8  # a box's reading is cut at a space (recognition/word_split.py)
 SCHEMA: dict[str, Setting] = {
     "edgetpu": Setting("auto", "Edge TPU use: auto (TPU when present and an *_edgetpu.tflite model exists), on, off",
                        choices=("auto", "on", "off")),
@@ -95,7 +96,7 @@ SCHEMA: dict[str, Setting] = {
                                         reload=False),
     "detector.nms_threshold": Setting(0.2, "IoU above which overlapping boxes are suppressed (the seed's --nms)",
                                       0.0, 1.0, reload=False),
-    "detector.padding": Setting(0.06, "fraction by which each box grows on every side (the seed's --padding)",
+    "detector.padding": Setting(0.0, "fraction by which each box grows on every side (the seed's --padding)",
                                 0.0, 1.0, reload=False),
     "detector.min_size": Setting(5.0, "boxes whose shorter side is below this many source pixels are dropped",
                                  0.0, 10000.0, reload=False),
@@ -121,6 +122,11 @@ SCHEMA: dict[str, Setting] = {
     "recognizer.beam_width": Setting(1, "CTC beam width; 1 is greedy best-path decoding", 1, 64, reload=False),
     "recognizer.min_text_confidence": Setting(MIN_TEXT_CONFIDENCE, "words whose text confidence is below this are "
                                               "dropped (mostly non-text boxes); 0 keeps every box", 0.0, 1.0, reload=False),
+    "recognizer.split_gap": Setting(SPLIT_GAP, "a box holding several words is read as several: two neighbouring characters "
+                                    "at least this many box heights apart (centre to centre) are cut apart; 0: never",
+                                    0.0, 100.0, reload=False),
+    "recognizer.split_ratio": Setting(SPLIT_RATIO, "... and at least this many times the median distance between the "
+                                      "box's other characters", 1.0, 100.0, reload=False),
     "tracking.enabled": Setting(True, "streams (the node, edge-ocr --video/--camera): follow words across frames and "
                                       "report each track's voted text (the frame's own reading stays in frame_text)",
                                 reload=False),

@@ -22,6 +22,7 @@ from .reading_order import read_lines
 from .recognition.charset import Charset
 from .recognition.crnn import CrnnRecognizer, RecognizerSettings
 from .recognition.lexicon import Lexicon
+from .recognition.word_split import sub_quad
 from .results import Detections, OcrResult, Word
 from .runtime.interpreter import Accelerator, InterpreterFactory, choose_accelerators
 
@@ -105,12 +106,18 @@ class OcrPipeline:
         self.recognizer.configure(RecognizerSettings.from_config(config))
 
     def _words(self, image: np.ndarray, detections: Detections, timings: dict[str, float]) -> list[Word]:
-        texts, confidences = self.recognizer.recognize(image, detections.quads, timings)
+        readings = self.recognizer.recognize(image, detections.quads, timings)
         min_conf = self.recognizer.settings.min_text_confidence
         h, w = image.shape[:2]
-        return [Word(t, float(c), float(s), q, axis_aligned_box(q, w, h))
-                for t, c, s, q in zip(texts, confidences, detections.scores, detections.quads, strict=True)
-                if c >= min_conf and t]
+        words = []
+        for box, text, confidence, (start, end) in zip(readings.boxes, readings.texts, readings.confidences,
+                                                      readings.spans, strict=True):
+            if confidence >= min_conf and text:
+                quad = detections.quads[box]
+                quad = quad if (start, end) == (0.0, 1.0) else sub_quad(quad, start, end)
+                words.append(Word(text, float(confidence), float(detections.scores[box]), quad,
+                                  axis_aligned_box(quad, w, h)))
+        return words
 
     def run(self, image_bgr: np.ndarray) -> OcrResult:
         """Detect and read every word of an image.
@@ -141,7 +148,8 @@ class OcrPipeline:
         h, w = image.shape[:2]
         quad = np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float32)
         timings: dict[str, float] = {}
-        texts, confidences = self.recognizer.recognize(image, quad, timings)
+        readings = self.recognizer.recognize(image, quad, timings, split=False)
+        texts, confidences = readings.texts, readings.confidences
         corners = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
         words = [Word(texts[0], float(confidences[0]), 1.0, corners, (0, 0, w, h))]
         timings["total"] = (time.perf_counter() - t0) * 1e3

@@ -74,9 +74,9 @@ def test_batched_recognition_matches_one_by_one():
     rng = np.random.default_rng(0)
     image = (rng.choice([20, 128, 250], size=(1, 96)) * np.ones((32, 1))).astype(np.uint8)
     quads = [np.array([[x, 0], [x + 32, 0], [x + 32, 32], [x, 32]], np.float32) for x in range(0, 64, 8)]
-    together, conf = rec.recognize(image, np.stack(quads), {})
-    alone = [rec.recognize(image, q[None], {})[0][0] for q in quads]
-    assert together == alone and len(conf) == len(quads)
+    together = rec.recognize(image, np.stack(quads), {})
+    alone = [rec.recognize(image, q[None], {}).texts[0] for q in quads]
+    assert together.texts == alone and len(together.confidences) == len(quads)
 
 
 def test_recognize_only_reads_the_whole_image():
@@ -181,20 +181,26 @@ def test_quantized_detector_input_uses_the_model_scale():
 
 def test_the_pipeline_runs_any_stages_it_is_given():
     """OcrPipeline(detector, recognizer) only runs its stages: words below the recognizer's confidence
-    floor and empty readings are dropped, boxes are clipped to the image."""
+    floor and empty readings are dropped, boxes are clipped to the image, and a box read as two words
+    gives each its part of the box."""
     from types import SimpleNamespace
 
+    from edge_ocr_ros.recognition.crnn import Readings
     from edge_ocr_ros.results import Detections
 
     quads = np.array([[[5, 5], [40, 5], [40, 20], [5, 20]], [[50, 5], [90, 5], [90, 20], [50, 20]],
                       [[-3, 30], [30, 30], [30, 45], [-3, 45]], [[60, 30], [99, 30], [99, 47], [60, 47]]], np.float32)
     detector = SimpleNamespace(detect=lambda image, timings: Detections(quads, np.array([0.9, 0.8, 0.7, 0.6], np.float32)))
     recognizer = SimpleNamespace(settings=SimpleNamespace(min_text_confidence=0.5),
-                                 recognize=lambda image, q, timings: (["exit", "faint", "", "room"], np.array([0.9, 0.2, 0.9, 0.6])))
+                                 recognize=lambda image, q, timings: Readings(
+                                     np.array([0, 1, 2, 3, 3]), ["exit", "faint", "", "room", "204"],
+                                     np.array([0.9, 0.2, 0.9, 0.6, 0.7]),
+                                     np.array([[0, 1], [0, 1], [0, 1], [0, 0.5], [0.5, 1]], np.float32)))
     result = OcrPipeline(detector, recognizer).run(np.zeros((48, 96, 3), np.uint8))
-    assert [w.text for w in result.words] == ["exit", "room"]
-    assert [w.det_confidence for w in result.words] == pytest.approx([0.9, 0.6])
-    assert result.words[1].box == (60, 30, 35, 17)  # x1 clipped to the last column (95)
+    assert [w.text for w in result.words] == ["exit", "room", "204"]
+    assert [w.det_confidence for w in result.words] == pytest.approx([0.9, 0.6, 0.6])
+    assert result.words[1].points[:, 0].tolist() == pytest.approx([60, 79.5, 79.5, 60])  # the left half of box 3
+    assert result.words[2].box == (79, 30, 16, 17)  # the right half, x1 clipped to the last column (95)
     assert (result.width, result.height) == (96, 48) and "total" in result.timing_ms
 
 

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from itertools import pairwise
 
 import cv2
 import numpy as np
 
 from ..config import OcrConfig
 from ..errors import ModelError
+from ..geometry import quad_sizes
 from ..runtime.interpreter import InterpreterFactory
 from ..runtime.tensor_io import TensorSpec, dequantize, inputs_of, outputs_of, quantize_into
 from .charset import Charset
 from .crop import warp_word
 from .ctc import decode, is_probabilities, softmax
 from .lexicon import Lexicon
+from .word_split import SplitRule, cut_steps, lexicon_confirms
 
-__all__ = ["CrnnRecognizer", "RecognizerSettings"]
+__all__ = ["CrnnRecognizer", "Readings", "RecognizerSettings"]
 MAX_BATCH = 64  # larger frames are recognised in several invokes
 
 
@@ -38,11 +41,28 @@ class RecognizerSettings:
     lexicon_margin: float
     beam_width: int
     min_text_confidence: float  # applied by the pipeline: words read with less confidence are dropped
+    split_gap: float
+    split_ratio: float
 
     @classmethod
     def from_config(cls, config: OcrConfig) -> RecognizerSettings:
         """The recognizer's part of ``config``."""
         return config.stage(cls, "recognizer")
+
+    @property
+    def split_rule(self) -> SplitRule:
+        """When one box's reading is cut into several words (recognition/word_split.py)."""
+        return SplitRule(self.split_gap, self.split_ratio)
+
+
+@dataclass(frozen=True)
+class Readings:
+    """What the recognizer read: one entry per word, several for a box that held several words."""
+
+    boxes: np.ndarray  # index of the box each word was read in
+    texts: list[str]
+    confidences: np.ndarray
+    spans: np.ndarray  # n x 2: where the word starts and ends along its box, in fractions of the box width
 
 
 class CrnnRecognizer:
@@ -154,10 +174,42 @@ class CrnnRecognizer:
                     confidences[i] = np.exp(log_likelihood / len(p))
         return [self.charset.decode(lab) for lab in labels], confidences
 
-    def recognize(self, image: np.ndarray, quads: np.ndarray, timings: dict[str, float]) -> tuple[list[str], np.ndarray]:
-        """Texts and confidences of the words at ``quads`` (source-image pixels)."""
+    def recognize(self, image: np.ndarray, quads: np.ndarray, timings: dict[str, float], split: bool = True) -> Readings:
+        """The words at ``quads`` (source-image pixels); with ``split``, a box holding several words
+        (a space on the best path, ``settings.split_rule``) gives one reading per word."""
         probs = self.probabilities(image, quads, timings)
         t0 = time.perf_counter()
         texts, confidences = self.decode(probs)
+        boxes, spans = np.arange(len(texts)), np.tile(np.array([0.0, 1.0], np.float32), (len(texts), 1))
+        readings = Readings(boxes, texts, confidences, spans)
+        rule = self.settings.split_rule
+        if split and rule.enabled and self.lexicon is not None and len(texts):  # cuts need the lexicon's backing
+            readings = self._split(probs, quads, readings, rule)
         timings["ctc"] = (time.perf_counter() - t0) * 1e3
-        return texts, confidences
+        return readings
+
+    def _split(self, probs: np.ndarray, quads: np.ndarray, whole: Readings, rule: SplitRule) -> Readings:
+        """Cut the readings at their spaces and decode each part on its own; confidences keep the
+        whole crop's normalisation (its T steps), so ``min_text_confidence`` means the same for parts."""
+        steps = probs.shape[1]
+        stride = self.width / steps  # crop pixels per time step
+        widths, heights = quad_sizes(quads)
+        natural = widths * self.height / np.maximum(heights, 1e-3)  # the crop's width at the box's aspect ratio
+        used = np.clip(np.round(natural), 1, self.width)
+        best = probs.argmax(axis=-1)
+        boxes, texts, confidences, spans = [], [], [], []
+        for i in range(len(probs)):
+            parts = [(whole.texts[i], whole.confidences[i], (0.0, 1.0))]
+            own = int(np.ceil(used[i] / stride))
+            cuts = cut_steps(best[i, :own], self.charset.blank, stride * natural[i] / used[i] / self.height, rule)
+            if cuts:
+                pieces = []
+                for a, b in pairwise([0, *cuts, steps]):
+                    (text,), (confidence,) = self.decode(probs[i : i + 1, a:b])
+                    end = min(b * stride / used[i], 1.0) if b < steps else 1.0
+                    pieces.append((text, confidence ** ((b - a) / steps), (a * stride / used[i], end)))
+                if lexicon_confirms(self.lexicon, whole.texts[i], [text for text, _, _ in pieces]):
+                    parts = pieces
+            for text, confidence, span in parts:
+                boxes.append(i), texts.append(text), confidences.append(confidence), spans.append(span)
+        return Readings(np.array(boxes, np.int64), texts, np.array(confidences, np.float32), np.array(spans, np.float32))

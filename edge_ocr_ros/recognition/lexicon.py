@@ -70,6 +70,7 @@ class Lexicon:
         # class -> its lower-case class (itself for digits, punctuation and one-case alphabets) and back
         self._lower = np.array([index.get(t.lower(), i) if self.cased else i for i, t in enumerate(charset.tokens)])
         self._upper = np.array([index.get(t.upper(), i) if self.cased else i for i, t in enumerate(charset.tokens)])
+        self._fold = fold
         known: set[str] = set()
         for word in words:
             word = fold(word.strip().replace("'", ""))
@@ -109,6 +110,10 @@ class Lexicon:
 
     def __len__(self) -> int:
         return len(self.words)
+
+    def knows(self, text: str) -> bool:
+        """Whether ``text`` is one of the words (in any case)."""
+        return self._fold(text.replace("'", "")) in self.words
 
     def neighbours(self, labels: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """Lexicon words within ``max_edits`` of ``labels``: words of a near length whose letter counts

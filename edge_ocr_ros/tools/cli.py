@@ -85,6 +85,8 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     lex.add_argument("--no-lexicon", action="store_true", help="report the recognizer's raw reading, no lexicon")
     g.add_argument("--lexicon-margin", type=float, help="how much less likely (nats) a lexicon word may be and still "
                                                          "replace the reading")
+    g.add_argument("--split-gap", type=float, help="cut a box's reading into words at a blank run this many box "
+                                                    "heights long, when the lexicon knows the parts (0: never)")
     g.add_argument("--threads", type=int, help="CPU threads per interpreter")
     g.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
 
@@ -97,7 +99,7 @@ def config_from_args(args: argparse.Namespace) -> OcrConfig:
                        ("beam_width", "recognizer.beam_width"), ("min_confidence", "recognizer.min_text_confidence"),
                        ("threads", "num_threads"), ("lexicon_margin", "recognizer.lexicon_margin"),
                        ("edgetpu", "edgetpu"), ("edgetpu_device", "edgetpu_device"), ("tiles", "detector.tiles"),
-                       ("tile_overlap", "detector.tile_overlap")):
+                       ("tile_overlap", "detector.tile_overlap"), ("split_gap", "recognizer.split_gap")):
         if getattr(args, flag) is not None:
             overrides[name] = getattr(args, flag)
     if args.int8:
