@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["axis_aligned_box", "convex_hull", "intersection_area", "order_quad", "polygon_area", "polygon_iou", "quad_size",
+__all__ = ["axis_aligned_box", "convex_hull", "intersection_area", "order_quad", "polygon_area", "polygon_iou", "quad_frames", "quad_size",
            "quad_sizes", "rotated_box"]
 
 
@@ -34,6 +34,14 @@ def quad_sizes(quads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     width = 0.5 * (np.linalg.norm(q[..., 1, :] - q[..., 0, :], axis=-1) + np.linalg.norm(q[..., 2, :] - q[..., 3, :], axis=-1))
     height = 0.5 * (np.linalg.norm(q[..., 3, :] - q[..., 0, :], axis=-1) + np.linalg.norm(q[..., 2, :] - q[..., 1, :], axis=-1))
     return width, height
+
+
+def quad_frames(quads: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Unit vectors along (u) and across (v) each quad (K x 4 x 2, clockwise from top-left), and its
+    width and height: the frame in which word ends are moved."""
+    top, side = quads[:, 1] - quads[:, 0], quads[:, 3] - quads[:, 0]
+    width, height = np.linalg.norm(top, axis=1), np.linalg.norm(side, axis=1)
+    return top / np.maximum(width, 1e-6)[:, None], side / np.maximum(height, 1e-6)[:, None], width, height
 
 
 def quad_size(quad: np.ndarray) -> tuple[float, float]:

@@ -1,5 +1,5 @@
 """Cutting one box's reading into words: the best-path geometry, the lexicon's backing, and the
-bundled models on the sample sign whose "LEVEL 2" the detector finds as one box."""
+bundled models on a box over the "LEVEL 2" of a sample sign."""
 
 from __future__ import annotations
 
@@ -75,16 +75,16 @@ def test_sub_quad_follows_a_tilted_box():
 
 
 @pytest.mark.parametrize("precision", ["float16", "int8"])
-def test_sign_with_two_words_in_one_box_reads_both(precision):
+def test_one_box_over_two_words_of_a_sign_reads_both(precision):
+    """The bundled models on the sample sign's "LEVEL 2" given as one box (as a detector may find it)."""
     image = cv2.imread(str(SAMPLES / "parking.jpg"))
-    config = OcrConfig({"precision": precision, "num_threads": 1})
-    joined = OcrPipeline.from_config(config.replace(recognizer__split_gap=0.0)).run(image)
-    split = OcrPipeline.from_config(config).run(image)
-    assert "LEVEL2" in [w.text for w in joined.words]
-    texts = [w.text for w in split.words]
-    assert "LEVEL" in texts and "2" in texts and "LEVEL2" not in texts
-    box = next(w for w in joined.words if w.text == "LEVEL2").points
-    level, two = (next(w for w in split.words if w.text == t).points for t in ("LEVEL", "2"))
-    np.testing.assert_allclose(level[0], box[0], atol=1e-3)  # the parts tile the joined box
-    np.testing.assert_allclose(two[1], box[1], atol=1e-3)
-    assert level[1, 0] < two[0, 0] + 1e-3 and two[0, 0] > 380  # the cut lies in the gap (LEVEL ends at x = 394)
+    box = np.array([[[188, 255], [464, 220], [469, 264], [193, 303]]], np.float32)  # LEVEL ends at x = 394, 2 starts at 425
+    pipeline = OcrPipeline.from_config(OcrConfig({"precision": precision, "num_threads": 1}))
+    joined = pipeline.recognizer.recognize(image, box, {}, split=False)
+    split = pipeline.recognizer.recognize(image, box, {})
+    assert joined.texts == ["LEVEL2"]
+    assert split.texts == ["LEVEL", "2"] and split.boxes.tolist() == [0, 0]
+    assert split.spans[0, 0] == 0 and split.spans[1, 1] == 1 and split.spans[0, 1] == split.spans[1, 0]
+    cut = sub_quad(box[0], 0.0, split.spans[0, 1])[1, 0]
+    assert 394 < cut < 425  # in the gap between the words
+    assert all(c >= 0.94 for c in split.confidences)  # the parts pass the default confidence filter

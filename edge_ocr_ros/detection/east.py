@@ -18,6 +18,7 @@ from ..runtime.tensor_io import TensorSpec, dequantize, inputs_of, outputs_of, q
 from .nms import locality_merge, rotated_nms
 from .rbox import STRIDE, decode_rbox
 from .score_extent import extend_to_score_extent
+from .shared_ends import trim_shared_ends
 from .views import ViewPlan, closest_aspect, plan_views, touches_inner_edge
 
 __all__ = ["DetectorSettings", "EastDetector", "EastModel", "EastOutputs"]
@@ -283,7 +284,7 @@ class EastDetector:
         keep = rotated_nms(quads, support, self.settings.nms_threshold)
         pixels = np.stack([cells % score.shape[1], cells // score.shape[1]], axis=1).astype(np.float32) * STRIDE
         quads = extend_to_score_extent(quads[keep], quad_components[keep], pixels, pixel_components)
-        return quads, scores[keep]
+        return trim_shared_ends(quads), scores[keep]
 
     def to_source(self, quads: np.ndarray, scores: np.ndarray, source_size: tuple[int, int]) -> Detections:
         """Map quads from working to source pixels, pad, clip and filter."""

@@ -12,17 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..geometry import quad_frames
+
 __all__ = ["GAP", "SHRINK", "extend_to_score_extent"]
 
 SHRINK = 0.3  # the score region's inset at each end, x height; edge_ocr_train.east_targets trains with it
 GAP = 0.2  # a gap in the text pixels longer than this (x height) separates words (insets alone make 0.6)
-
-
-def _frames(quads: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Unit vectors along (u) and across (v) each quad, and its width and height."""
-    top, side = quads[:, 1] - quads[:, 0], quads[:, 3] - quads[:, 0]
-    width, height = np.linalg.norm(top, axis=1), np.linalg.norm(side, axis=1)
-    return top / np.maximum(width, 1e-6)[:, None], side / np.maximum(height, 1e-6)[:, None], width, height
 
 
 def _run_extent(along: np.ndarray, width: float, gap: float) -> tuple[float, float]:
@@ -44,7 +39,7 @@ def extend_to_score_extent(quads: np.ndarray, quad_components: np.ndarray, pixel
     out = quads.copy()
     order = np.argsort(pixel_components, kind="stable")
     sorted_ids = pixel_components[order]
-    u, v, widths, heights = _frames(quads)
+    u, v, widths, heights = quad_frames(quads)
     for k, comp in enumerate(quad_components):
         lo, hi = np.searchsorted(sorted_ids, [comp, comp + 1])
         pts = pixels[order[lo:hi]] - quads[k, 0]
