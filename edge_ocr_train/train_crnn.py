@@ -152,15 +152,16 @@ def train(args: argparse.Namespace) -> None:
         real_val = (rectify_all([real_images[i] for i in val_idx], INPUT_HEIGHT, INPUT_WIDTH), [real_labels[i] for i in val_idx])
     batches = WordBatches(synth_train, real_train, args.real_fraction, rng, charset)
 
-    model = build_crnn(charset.num_classes)
+    filters = tuple(args.filters)
+    model = build_crnn(charset.num_classes, filters=filters)
     if args.widen_from:
         small = build_crnn(charset.num_classes, filters=tuple(args.widen_filters))
         small.load_weights(args.widen_from)
         widen_into(small, model)
-        LOG.info("widened %s (filters %s) into filters %s", args.widen_from, args.widen_filters, FILTERS)
+        LOG.info("widened %s (filters %s) into filters %s", args.widen_from, args.widen_filters, filters)
     if args.transfer_from:
         old_charset = charset_named(args.transfer_charset)
-        old = build_crnn(old_charset.num_classes)
+        old = build_crnn(old_charset.num_classes, filters=filters)
         old.load_weights(args.transfer_from)
         transfer_classes(old, old_charset.tokens, model, charset.tokens)
         LOG.info("started from %s (alphabet %s) for the alphabet %s", args.transfer_from, args.transfer_charset, args.charset)
@@ -212,6 +213,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="start from a CRNN trained for another alphabet (--transfer-charset): every layer is copied, "
                              "and each class from the old class of the same character (upper case from lower case)")
     parser.add_argument("--transfer-charset", default="lower", help="alphabet of --transfer-from")
+    parser.add_argument("--filters", type=int, nargs=7, default=list(FILTERS),
+                        help="output channels of the seven trunk convolutions (default: the shipped CRNN's); "
+                             "give the export the same with --crnn-filters")
     parser.add_argument("--widen-from", type=Path, help="start from the weights of a narrower CRNN (see --widen-filters)")
     parser.add_argument("--widen-filters", type=int, nargs=7, default=[32, 64, 96, 96, 128, 128, 192],
                         help="trunk filters of the --widen-from model (default: the first shipped CRNN)")

@@ -1,5 +1,6 @@
 """Training tools: target/decoder agreement, and a tiny end-to-end smoke run (data, train, export, LiteRT)."""
 
+import json
 import math
 import tempfile
 from pathlib import Path
@@ -115,6 +116,24 @@ def test_labels_follow_the_alphabet():
     assert label_for("$4.99", CHARSETS["lower"]) == "499"
     assert label_for("EXIT!", CHARSETS["lower"]) == "exit"
     assert label_for("Café", CHARSETS["signs"]) == ""  # a letter it cannot write: the sample is skipped
+
+
+def test_a_crnn_of_other_widths_trains_and_exports(tmp_path):
+    """train_crnn --filters and export --crnn-filters build the same network, so a wider (or narrower)
+    recognizer goes through the same export as the shipped one."""
+    pytest.importorskip("tensorflow")
+    from edge_ocr_train import export, synth_words, train_crnn
+
+    words, models = tmp_path / "words", tmp_path / "models"
+    synth_words.main(["--out", str(words), "--count", "32", "--workers", "1"])
+    filters = ["4", "4", "6", "6", "8", "8", "12"]
+    train_crnn.main(["--synth", str(words), "--steps", "2", "--batch", "4", "--eval-every", "2", "--threads", "1",
+                     "--filters", *filters, "--work-dir", str(tmp_path / "crnn"), "--weights-out", str(models / "crnn.weights.h5")])
+    export.main(["--crnn-weights", str(models / "crnn.weights.h5"), "--crnn-filters", *filters, "--calib-words", str(words),
+                 "--samples", "4", "--out", str(models)])
+    report = inspect_model(models / "crnn_int8.tflite")
+    assert report.unsupported == [] and not report.dynamic and report.quantized_io
+    assert json.loads((models / "model_info.json").read_text())["crnn"]["parameters"] < 20000  # the narrow network
 
 
 def test_widened_crnn_starts_as_the_narrow_one():
