@@ -4,7 +4,7 @@ EAST's pixels sometimes predict a box for a word plus a piece of its neighbour: 
 "2" of "LEVEL 2" came out as a box from the last "L" to the "2", which NMS keeps (it overlaps the
 LEVEL box too little) and the recognizer reads "L2". The part of such a box that a box ranked above
 it in NMS already covers (same line, similar height, covering its start or its end) is cut off, so
-each letter is read once. Measured on the 650 real training scenes (docs/design.md): detection F1
+each letter is read once. Measured on the 650 real training scenes (models/README.md): detection F1
 +0.2 points (float16) / +0.3 (int8), end to end +0.2 / -0.1.
 """
 

@@ -11,11 +11,10 @@ import numpy as np
 
 from ..config import OcrConfig
 from ..errors import ModelError
-from ..geometry import quad_sizes
 from ..runtime.interpreter import InterpreterFactory
 from ..runtime.tensor_io import TensorSpec, dequantize, inputs_of, outputs_of, quantize_into
 from .charset import Charset
-from .crop import warp_word
+from .crop import crop_widths, warp_word
 from .ctc import decode, is_probabilities, softmax
 from .lexicon import Lexicon
 from .word_split import SplitRule, cut_steps, lexicon_confirms
@@ -193,9 +192,7 @@ class CrnnRecognizer:
         whole crop's normalisation (its T steps), so ``min_text_confidence`` means the same for parts."""
         steps = probs.shape[1]
         stride = self.width / steps  # crop pixels per time step
-        widths, heights = quad_sizes(quads)
-        natural = widths * self.height / np.maximum(heights, 1e-3)  # the crop's width at the box's aspect ratio
-        used = np.clip(np.round(natural), 1, self.width)
+        natural, used = crop_widths(quads, self.height, self.width)  # as warp_word cut the crops
         best = probs.argmax(axis=-1)
         boxes, texts, confidences, spans = [], [], [], []
         for i in range(len(probs)):

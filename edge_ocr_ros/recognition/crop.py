@@ -9,15 +9,22 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..geometry import quad_size
+from ..geometry import quad_sizes
 
-__all__ = ["target_width", "warp_word"]
+__all__ = ["crop_widths", "target_width", "warp_word"]
+
+
+def crop_widths(quads: np.ndarray, height: int, max_width: int) -> tuple[np.ndarray, np.ndarray]:
+    """For quads (... x 4 x 2): the crop width that keeps each word's aspect ratio at ``height``, and the
+    width its crop gets (that, rounded and clamped to [1, max_width]: longer words are squeezed)."""
+    w, h = quad_sizes(quads)
+    natural = w * height / np.maximum(h, 1e-3)
+    return natural, np.clip(np.round(natural), 1, max_width)
 
 
 def target_width(quad: np.ndarray, height: int, max_width: int) -> int:
     """Width that keeps the word's aspect ratio at ``height``, clamped to [1, max_width]."""
-    w, h = quad_size(quad)
-    return int(np.clip(round(w * height / max(h, 1e-3)), 1, max_width))
+    return int(crop_widths(quad, height, max_width)[1])
 
 
 def warp_word(image: np.ndarray, quad: np.ndarray, out: np.ndarray) -> int:
