@@ -5,7 +5,8 @@ U-Net merge (RESIZE_BILINEAR, CONCATENATION, CONV_2D) back to stride 4, as in th
 about 100x smaller than the public VGG/ResNet EAST. Three outputs, found by the engine by channel
 count:
 - score (1 channel, sigmoid);
-- distances to the top, right, bottom and left edges of the rotated box (4 channels, pixels);
+- distances to the top, right, bottom and left edges of the rotated box (4 channels, pixels; the
+  int8 models output their logits instead, ``with_distance_logits``);
 - angle as (cos, sin) (2 channels, tanh): kept apart from the distances so int8 quantization of
   pixel distances (0..512) does not crush the angle (-pi/4..pi/4).
 The input is BGR minus the ImageNet mean (the public EAST convention); the model scales it itself.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-GEOMETRY_SCALE = 512.0  # largest distance the model can express, in input pixels
+from edge_ocr_ros.detection.rbox import DISTANCE_SCALE
 
 
 class FakeQuant(layers.Layer):
@@ -95,10 +96,12 @@ class _Blocks:
         x = layers.BatchNormalization()(x)
         return layers.ReLU()(x)
 
-    def head(self, x, channels: int, activation: str, name: str | None = None):
+    def head(self, x, channels: int, activation: str, name: str):
+        """A 1x1 convolution whose output, before the activation, is the layer ``NAME_logits``."""
         if not self.quantized:
-            return layers.Conv2D(channels, 1, activation=activation, name=name)(x)
-        logits = self.stored(QuantizedConv2D(channels, 1)(x))
+            logits = layers.Conv2D(channels, 1, name=f"{name}_logits")(x)
+            return layers.Activation(activation, name=name)(logits)
+        logits = FakeQuant(name=f"{name}_logits")(QuantizedConv2D(channels, 1)(x))
         fixed = (0.0, 255 / 256) if activation == "sigmoid" else (-1.0, 127 / 128)  # TFLite's int8 output grids
         return self.stored(layers.Activation(activation, name=name)(logits), fixed)
 
@@ -148,9 +151,17 @@ def build_east(height: int | None = None, width: int | None = None, quantized: b
     x = blocks.merge(x, f8, 48)
     x = blocks.merge(x, f4, 24)
     score = blocks.head(x, 1, "sigmoid", name="score")
-    distances = blocks.stored(layers.Rescaling(GEOMETRY_SCALE, name="distances")(blocks.head(x, 4, "sigmoid")))
+    distances = blocks.stored(layers.Rescaling(DISTANCE_SCALE, name="distances")(blocks.head(x, 4, "sigmoid", "distance")))
     angle = blocks.head(x, 2, "tanh", name="angle")
     return keras.Model(inp, [score, distances, angle], name="east")
+
+
+def with_distance_logits(model: keras.Model) -> keras.Model:
+    """The same network (shared layers and weights) with the distances' logits as its second output, as
+    the int8 models have it: on a 256-level grid, logits keep small distances sharp where the sigmoid's
+    output would round them to 2-pixel steps (``edge_ocr_ros.detection.rbox``)."""
+    score, _, angle = model.outputs
+    return keras.Model(model.inputs, [score, model.get_layer("distance_logits").output, angle], name="east_int8")
 
 
 def fold_batch_norms(model: keras.Model, quantized: keras.Model) -> None:

@@ -5,12 +5,13 @@ Usage: python -m edge_ocr_train.export --crnn-weights models/crnn.weights.h5 --e
 
 - east_fp16.tflite: input 1 x H x W x 3 with H, W any multiples of 32 (set at load time);
 - east_int8_WxH.tflite: input 1 x H x W x 3 uint8, one per --int8-east-size (the Edge TPU needs static shapes;
-  the engine picks the one whose aspect ratio is closest to the frame's). Default: 960x544 (16:9), 640x480 (4:3)
-  and 320x320 (the tiling fallback for an Edge TPU that cannot hold a larger model in one subgraph);
+  the engine picks the one whose aspect ratio is closest to the frame's). Default: 1280x736 (16:9), 640x480 (4:3),
+  960x544 (the 16:9 model for an Edge TPU that cannot hold 1280x736 in one subgraph) and 320x320 (the tiling
+  fallback); their distance output holds logits (``east_model.with_distance_logits``);
 - crnn_fp16.tflite: input N x 32 x 128 x 1 (dynamic batch, one invoke per frame);
 - crnn_int8.tflite: input 1 x 32 x 128 x 1 uint8;
 - charset.txt in CRNN.tf2 table.txt format.
-Calibration uses word crops and scene crops (synthetic, or real with --calib-real-*).
+Calibration uses word crops (--calib-words) and scene crops (--calib-scenes), synthetic or real.
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ import cv2
 import numpy as np
 
 from .crnn_model import FILTERS, INPUT_HEIGHT, INPUT_WIDTH, build_crnn, charset_path, with_softmax
-from .east_model import build_east, for_export
+from .east_model import build_east, for_export, with_distance_logits
 from .real_data import load_word_folder, scene_files
 from .train_crnn import CHARSET, charset_named
 from .train_east import MEAN_BGR
 
 LOG = logging.getLogger(__name__)
-INT8_EAST_SIZES = ((960, 544), (640, 480), (320, 320))
+INT8_EAST_SIZES = ((1280, 736), (960, 544), (640, 480), (320, 320))
 CALIBRATION_SAMPLES = 200
 
 
@@ -154,7 +155,8 @@ def export_crnn(weights: Path, out: Path, calib: np.ndarray, filters: tuple[int,
 def export_east(weights: Path, out: Path, calib: dict[tuple[int, int], np.ndarray], fp16: bool = True,
                 qat_weights: Path | None = None) -> None:
     """The float16 EAST (any size) and one static int8 EAST per calibrated size, from the float weights
-    or, given ``qat_weights``, from their quantization-aware fine-tune (``train_east --quantization-aware``)."""
+    or, given ``qat_weights``, from their quantization-aware fine-tune (``train_east --quantization-aware``).
+    The int8 models output the distances' logits (``edge_ocr_ros.detection.rbox.DISTANCE_SCALE``)."""
     import tensorflow as tf
 
     model = build_east()
@@ -171,6 +173,7 @@ def export_east(weights: Path, out: Path, calib: dict[tuple[int, int], np.ndarra
         else:
             fixed = build_east(height, width)
             fixed.set_weights(model.get_weights())
+        fixed = with_distance_logits(fixed)
 
         def representative(views: np.ndarray = views) -> Iterator[list[np.ndarray]]:
             for x in views:
@@ -179,7 +182,7 @@ def export_east(weights: Path, out: Path, calib: dict[tuple[int, int], np.ndarra
         int8 = convert(fixed, [tf.TensorSpec([1, height, width, 3], tf.float32)], representative)
         (out / int8_east_name((width, height))).write_bytes(int8)
         LOG.info("EAST: int8 %dx%d %d bytes", width, height, len(int8))
-    sizes = {"1x544x960x3": (1, 544, 960, 3)} | {f"1x{h}x{w}x3": (1, h, w, 3) for w, h in calib}
+    sizes = {"1x736x1280x3": (1, 736, 1280, 3)} | {f"1x{h}x{w}x3": (1, h, w, 3) for w, h in calib}
     write_model_info(out, "east", model, sizes)
 
 
@@ -193,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--calib-scenes", type=Path, action="append", default=[], help="scene folders for int8 calibration")
     parser.add_argument("--samples", type=int, default=CALIBRATION_SAMPLES, help="calibration samples per model")
     parser.add_argument("--int8-east-size", type=parse_size, action="append", metavar="WxH",
-                        help="static input of an int8 EAST, multiples of 32 (repeatable; default: 960x544, 640x480 and 320x320). "
+                        help="static input of an int8 EAST, multiples of 32 (repeatable; default: 1280x736, 960x544, 640x480 and 320x320). "
                              "Written as east_int8_WxH.tflite")
     parser.add_argument("--no-fp16-east", action="store_true", help="write only the int8 EAST models")
     parser.add_argument("--east-qat-weights", type=Path,

@@ -56,8 +56,10 @@ class Harness:
     """The installed ocr_node in its own process (namespace /bench) and a camera node that publishes
     to it (reliable, depth 1 unless told) and collects its results and its diagnostics."""
 
-    def __init__(self, publisher_depth: int = 1) -> None:
-        self.node_proc = start_ocr_node(["-r", "__ns:=/bench"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def __init__(self, publisher_depth: int = 1, params: dict[str, int] | None = None) -> None:
+        overrides = [arg for name, value in (params or {}).items() for arg in ("-p", f"{name}:={value}")]
+        self.node_proc = start_ocr_node(["-r", "__ns:=/bench", *overrides], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
         rclpy.init()
         self.node = rclpy.create_node("bench_camera")
         self.received: list[tuple[float, float, int]] = []  # (receive time, stamp, 0)
@@ -92,11 +94,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each rate/size run")
     parser.add_argument("--out", type=Path, default=REPO / "docs")
+    parser.add_argument("--size", metavar="WxH", help="detector.width x height for the node and the pipeline "
+                        "(default: the parameters file's), e.g. 960x544 to compare with the default")
     args = parser.parse_args()
+    params = {}
+    if args.size:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+        params = {"detector.width": width, "detector.height": height}
     samples = [cv2.imread(str(p)) for p in sorted((REPO / "samples" / "signs").glob("*.jpg"))]
 
     # the pipeline alone, same images and sizes, for the overhead figure
-    pipeline = OcrPipeline.from_config(OcrConfig({"edgetpu": "off"}))
+    pipeline = OcrPipeline.from_config(OcrConfig({"edgetpu": "off", **params}))
     alone = {}
     for size in SIZES:
         frames = [cv2.resize(s, size) for s in samples]
@@ -105,7 +113,7 @@ def main() -> int:
         alone[size] = statistics.median(pipeline.run(f).timing_ms["total"] for f in frames * 3)
     del pipeline
 
-    harness = Harness()
+    harness = Harness(params=params)
     node_proc, received, pub = harness.node_proc, harness.received, harness.pub
     rows, timeline = [], []  # timeline: (t, cumulative CPU s, RSS MB)
     t_start = time.time()
@@ -145,8 +153,9 @@ def main() -> int:
                 print(rows[-1], flush=True)
     finally:
         harness.close()
-    cfg = OcrConfig()
-    lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores; ocr_node with its default parameters (CPU, detector input "
+    cfg = OcrConfig(params)
+    which = f"the default parameters but {args.size}" if args.size else "its default parameters"
+    lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores; ocr_node with {which} (CPU, detector input "
              f"up to {cfg['detector.width']}x{cfg['detector.height']} keeping aspect); {args.seconds:.0f} s per row; publisher "
              "and node on the same machine (FastDDS, reliable).", "",
              "| image | input Hz | sent | answered | output Hz | dropped | latency p50 ms | p95 ms | max ms | node CPU % | RSS MB |"

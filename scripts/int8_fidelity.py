@@ -9,7 +9,7 @@
   confidence falls on the other side of recognizer.min_text_confidence than the float16 one's, and both
   accuracies.
 
-Usage: python scripts/int8_fidelity.py --realtrain ../shared/realtrain [--east models/east_int8_960x544.tflite]
+Usage: python scripts/int8_fidelity.py --realtrain ../shared/realtrain [--east models/east_int8_1280x736.tflite]
        [--crnn models/crnn_int8.tflite OTHER_CRNN_INT8 ...]
 """
 
@@ -81,7 +81,7 @@ def crnn_fidelity(words: Path, int8_models: list[Path]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--realtrain", type=Path, required=True, help="folder with scenes/ and words/")
-    parser.add_argument("--east", type=Path, nargs="*", default=[bundled_models_dir() / "east_int8_960x544.tflite"])
+    parser.add_argument("--east", type=Path, nargs="*", default=[bundled_models_dir() / "east_int8_1280x736.tflite"])
     parser.add_argument("--crnn", type=Path, nargs="*", default=[bundled_models_dir() / "crnn_int8.tflite"])
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)

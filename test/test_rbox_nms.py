@@ -105,3 +105,35 @@ def test_a_word_quad_becomes_a_rotated_box_for_vision_msgs():
     assert math.isclose(theta, math.radians(30), abs_tol=1e-4)
     flat = np.array([[10, 20], [50, 20], [50, 30], [10, 30]], np.float32)
     assert rotated_box(flat) == (30.0, 25.0, 40.0, 10.0, 0.0)
+
+
+def _spec(channels: int, dtype=np.uint8, scale: float = 0.0, zero_point: int = 0):
+    from edge_ocr_ros.runtime.tensor_io import TensorSpec
+
+    return TensorSpec(channels, f"out{channels}", (1, 8, 8, channels), np.dtype(dtype), scale, zero_point)
+
+
+@pytest.mark.parametrize("dtype, scale, zero_point, logits", [
+    (np.float32, 0.0, 0, False),  # float distances in pixels
+    (np.uint8, 1.25, 0, False),  # a sigmoid * 512 output: its range starts at zero
+    (np.uint8, 0.03, 240, True),  # reaches below zero: logits
+    (np.int8, 1.25, -128, False),
+    (np.int8, 0.03, 112, True),
+])
+def test_a_distance_output_reaching_below_zero_holds_logits(dtype, scale, zero_point, logits):
+    from edge_ocr_ros.detection.east import EastOutputs
+
+    outputs = EastOutputs.find([_spec(4, dtype, scale, zero_point), _spec(1), _spec(2)])
+    assert outputs.distances.shape[-1] == 4 and outputs.distance_logits is logits
+
+
+@pytest.mark.parametrize("dtype, zero_point", [(np.uint8, 240), (np.int8, 112)])
+def test_the_distance_table_is_the_sigmoid_of_the_dequantized_logit(dtype, zero_point):
+    from edge_ocr_ros.detection.east import distance_table
+    from edge_ocr_ros.detection.rbox import DISTANCE_SCALE
+
+    spec = _spec(4, dtype, 0.03, zero_point)
+    info = np.iinfo(dtype)
+    stored = np.arange(info.min, info.max + 1).astype(dtype).reshape(16, 16)
+    expected = DISTANCE_SCALE / (1.0 + np.exp(-(stored.astype(np.float64) - zero_point) * 0.03))
+    np.testing.assert_allclose(distance_table(spec)[stored], expected, rtol=1e-5)

@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 
 from edge_ocr_ros.config import OcrConfig
+from edge_ocr_ros.detection.east import DetectorSettings, EastDetector
 from edge_ocr_ros.detection.rbox import decode_rbox
 from edge_ocr_ros.geometry import order_quad
 from edge_ocr_ros.pipeline import OcrPipeline
 from edge_ocr_ros.runtime.inspection import inspect_model
+from edge_ocr_ros.runtime.interpreter import InterpreterFactory
 from edge_ocr_train.east_targets import east_targets
 
 
@@ -69,6 +71,17 @@ def test_smoke_train_export_and_run(tmp_path, monkeypatch):
         assert report.unsupported == [] and not report.dynamic and report.quantized_io
     assert inspect_model(models / "east_int8_128x96.tflite").tensors[0]["shape"] == [1, 96, 128, 3]
     image = cv2.imread(str(sorted(scenes.glob("*.jpg"))[0]))
+    # the int8 detector outputs the distances' logits; the engine turns them into the float model's pixels
+    settings = DetectorSettings.from_config(OcrConfig({"detector.width": 128, "detector.height": 96}))
+    maps = {}
+    for name in ("east_fp16", "east_int8_128x96"):
+        detector = EastDetector([InterpreterFactory(models / f"{name}.tflite", 1)], settings)
+        detector.preprocess(cv2.resize(image, (384, 288)))
+        maps[name] = detector.infer()
+    assert detector.model.outputs.distance_logits
+    float_distances, int8_distances = maps["east_fp16"][1], maps["east_int8_128x96"][1]
+    assert float_distances.shape == int8_distances.shape == (24, 32, 4)
+    assert np.median(np.abs(int8_distances / float_distances - 1)) < 0.05
     for precision in ("float16", "int8"):
         cfg = OcrConfig({"detector.model": str(models / "east_fp16.tflite"), "recognizer.model": str(models / "crnn_fp16.tflite"),
                          "detector.int8_models": [str(models / "east_int8_128x96.tflite"), str(models / "east_int8_96x96.tflite")],

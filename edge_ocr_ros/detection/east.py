@@ -16,7 +16,7 @@ from ..results import Detections
 from ..runtime.interpreter import InterpreterFactory
 from ..runtime.tensor_io import TensorSpec, dequantize, inputs_of, outputs_of, quantize_into
 from .nms import locality_merge, rotated_nms
-from .rbox import STRIDE, decode_rbox
+from .rbox import DISTANCE_SCALE, STRIDE, decode_rbox
 from .score_extent import extend_to_score_extent
 from .shared_ends import trim_shared_ends
 from .views import ViewPlan, closest_aspect, plan_views, touches_inner_edge
@@ -54,12 +54,15 @@ class EastOutputs:
     """Which output tensor holds what, found by channel count (never by output order).
 
     Layouts: score (1) + geometry (5: four distances and the angle in radians, the public EAST), or
-    score (1) + distances (4) + angle as (cos, sin) (2, this project's int8-friendly layout).
+    score (1) + distances (4) + angle as (cos, sin) (2, this project's int8-friendly layout). In the
+    latter, a quantized distance output whose range reaches below zero holds the distances' logits
+    (``distance = DISTANCE_SCALE * sigmoid(logit)``, see ``rbox``): distances are never negative.
     """
 
     score: TensorSpec
     distances: TensorSpec
     angle: TensorSpec | None  # None: the angle is channel 4 of ``distances``
+    distance_logits: bool = False
 
     @classmethod
     def find(cls, specs: list[TensorSpec]) -> EastOutputs:
@@ -73,8 +76,19 @@ class EastOutputs:
         if len(by_channels.get(5, [])) == 1:
             return cls(by_channels[1][0], by_channels[5][0], None)
         if len(by_channels.get(4, [])) == 1 and len(by_channels.get(2, [])) == 1:
-            return cls(by_channels[1][0], by_channels[4][0], by_channels[2][0])
+            distances = by_channels[4][0]
+            logits = distances.quantized and np.iinfo(distances.dtype).min < distances.zero_point
+            return cls(by_channels[1][0], distances, by_channels[2][0], logits)
         raise ModelError(f"EAST model needs a 5-channel geometry output (or 4 distances + 2 angle channels); outputs are {shapes}")
+
+
+def distance_table(spec: TensorSpec) -> np.ndarray:
+    """Pixel distance for every stored value of a quantized logit output: dequantizing and the sigmoid
+    in one lookup."""
+    info = np.iinfo(spec.dtype)
+    logits = (np.arange(info.min, info.max + 1, dtype=np.float32) - spec.zero_point) * spec.scale
+    table = (DISTANCE_SCALE / (1.0 + np.exp(-logits))).astype(np.float32)
+    return np.roll(table, info.min)  # indexed by the stored value itself, negative ones from the end
 
 
 class EastModel:
@@ -88,6 +102,7 @@ class EastModel:
         self.factory = factory
         self.dynamic = spec.shape[1] < 0 or spec.shape[2] < 0
         self.outputs = EastOutputs.find(outputs_of(factory.base))
+        self.distance_table = distance_table(self.outputs.distances) if self.outputs.distance_logits else None
         self.size = (0, 0)
         if not self.dynamic:
             self.use_size((int(spec.shape[2]), int(spec.shape[1])))
@@ -112,7 +127,10 @@ class EastModel:
         self.interpreter.invoke()
         read = self.interpreter.get_tensor
         score = dequantize(read(self.outputs.score.index)[0, ..., 0], self.outputs.score)
-        geometry = dequantize(read(self.outputs.distances.index)[0], self.outputs.distances)
+        if self.distance_table is not None:
+            geometry = self.distance_table[read(self.outputs.distances.index)[0]]
+        else:
+            geometry = dequantize(read(self.outputs.distances.index)[0], self.outputs.distances)
         if self.outputs.angle is None:
             return score, geometry[..., :4], geometry[..., 4]
         cos_sin = dequantize(read(self.outputs.angle.index)[0], self.outputs.angle)

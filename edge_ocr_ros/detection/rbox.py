@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["STRIDE", "decode_rbox"]
+__all__ = ["DISTANCE_SCALE", "STRIDE", "decode_rbox"]
 
 STRIDE = 4
+# This project's models predict each distance as DISTANCE_SCALE * sigmoid(logit), in input pixels. The
+# int8 models output the logit itself: 256 levels of the sigmoid's output would be 2-pixel steps, which
+# blur the edges of small words; on the logit scale the steps are a few per cent of the distance.
+DISTANCE_SCALE = 512.0
 
 
 def decode_rbox(score: np.ndarray, distances: np.ndarray, angle: np.ndarray, threshold: float,
