@@ -41,3 +41,23 @@ def test_unsupported_input_type():
 
     with pytest.raises(ModelError, match="unsupported input tensor type"):
         quantize_into(np.zeros(2, np.float32), spec(np.int32), np.empty(2, np.int32))
+
+
+@pytest.mark.parametrize("dtype, zero", [(np.uint8, 0), (np.int8, -128)])
+def test_code_values_index_by_the_stored_code(dtype, zero):
+    from edge_ocr_ros.runtime.tensor_io import code_values
+
+    info = np.iinfo(dtype)
+    codes = np.arange(info.min, info.max + 1).astype(dtype)
+    np.testing.assert_allclose(code_values(spec(dtype, 0.5, zero))[codes], dequantize(codes, spec(dtype, 0.5, zero)))
+
+
+@pytest.mark.parametrize("dtype, zero", [(np.uint8, 0), (np.int8, -128)])
+def test_a_saturated_softmax_code_reads_as_one(dtype, zero):
+    """TFLite's softmax grid (scale 1/256) tops out at 255/256; the top code stands for up to 1."""
+    from edge_ocr_ros.runtime.tensor_io import probability_table
+
+    info = np.iinfo(dtype)
+    table = probability_table(spec(dtype, 1 / 256, zero))
+    assert table[np.array(info.max, dtype)] == 1.0
+    assert table[np.array(info.max - 1, dtype)] == 254 / 256 and table[np.array(info.min, dtype)] == 0.0

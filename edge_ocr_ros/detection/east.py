@@ -14,7 +14,7 @@ from ..errors import ModelError
 from ..geometry import quad_sizes
 from ..results import Detections
 from ..runtime.interpreter import InterpreterFactory
-from ..runtime.tensor_io import TensorSpec, dequantize, inputs_of, outputs_of, quantize_into
+from ..runtime.tensor_io import TensorSpec, code_values, dequantize, inputs_of, outputs_of, quantize_into
 from .nms import locality_merge, rotated_nms
 from .rbox import DISTANCE_SCALE, STRIDE, decode_rbox
 from .score_extent import extend_to_score_extent
@@ -85,10 +85,7 @@ class EastOutputs:
 def distance_table(spec: TensorSpec) -> np.ndarray:
     """Pixel distance for every stored value of a quantized logit output: dequantizing and the sigmoid
     in one lookup."""
-    info = np.iinfo(spec.dtype)
-    logits = (np.arange(info.min, info.max + 1, dtype=np.float32) - spec.zero_point) * spec.scale
-    table = (DISTANCE_SCALE / (1.0 + np.exp(-logits))).astype(np.float32)
-    return np.roll(table, info.min)  # indexed by the stored value itself, negative ones from the end
+    return (DISTANCE_SCALE / (1.0 + np.exp(-code_values(spec)))).astype(np.float32)
 
 
 class EastModel:

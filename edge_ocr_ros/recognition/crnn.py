@@ -12,7 +12,7 @@ import numpy as np
 from ..config import OcrConfig
 from ..errors import ModelError
 from ..runtime.interpreter import InterpreterFactory
-from ..runtime.tensor_io import TensorSpec, dequantize, inputs_of, outputs_of, quantize_into
+from ..runtime.tensor_io import TensorSpec, dequantize, inputs_of, outputs_of, probability_table, quantize_into
 from .charset import Charset
 from .crop import crop_widths, warp_word
 from .ctc import decode, is_probabilities, softmax
@@ -101,8 +101,12 @@ class CrnnRecognizer:
         self._crops = np.empty((0, height, self.width, channels), np.uint8)
         self.configure(settings)
         # whether the model ends in a softmax or gives logits is a property of the model: asked once, here
+        self._output_table: np.ndarray | None = None
         probe = self._invoke(np.full((1, height, self.width, channels), 128, np.uint8))
         self.outputs_probabilities = is_probabilities(probe)
+        out_spec = outputs_of(factory.base)[0]
+        if self.outputs_probabilities and out_spec.quantized:
+            self._output_table = probability_table(out_spec)
 
     def configure(self, settings: RecognizerSettings) -> None:
         """Apply settings that need no reload (normalisation, decoding, lexicon margin)."""
@@ -145,6 +149,8 @@ class CrnnRecognizer:
         del view  # the interpreter refuses to run while a view of its buffers is alive
         interpreter.invoke()
         out_spec = TensorSpec.from_details(interpreter.get_output_details()[0])
+        if self._output_table is not None:
+            return self._output_table[interpreter.get_tensor(out_spec.index)[:n]]
         return dequantize(interpreter.get_tensor(out_spec.index)[:n], out_spec)
 
     def probabilities(self, image: np.ndarray, quads: np.ndarray, timings: dict[str, float]) -> np.ndarray:
