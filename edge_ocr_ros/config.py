@@ -80,9 +80,10 @@ SCHEMA: dict[str, Setting] = {
     "detector.int8_models": Setting(["east_int8_1280x736.tflite", "east_int8_640x480.tflite"],
                                     "int8 EAST models of static input sizes; each frame uses the one whose aspect ratio "
                                     "is closest to its own. On the Edge TPU their compiled twins NAME_edgetpu.tflite run"),
-    "detector.width": Setting(1280, "detector input width for dynamic-size models (multiple of 32)", 32, 4096,
+    "detector.width": Setting(1280, "detection width (multiple of 32): the float model's largest input, and the "
+                                    "working width of the int8 path (tiled when its model is smaller)", 32, 4096,
                               multiple_of=32),
-    "detector.height": Setting(736, "detector input height for dynamic-size models (multiple of 32)", 32, 4096,
+    "detector.height": Setting(736, "detection height (multiple of 32), as detector.width", 32, 4096,
                                multiple_of=32),
     "detector.keep_aspect": Setting(True, "dynamic-size models: fit the image inside width x height keeping its aspect "
                                           "ratio, never upscaling (false: stretch to exactly width x height)"),
