@@ -61,3 +61,10 @@ def test_a_saturated_softmax_code_reads_as_one(dtype, zero):
     table = probability_table(spec(dtype, 1 / 256, zero))
     assert table[np.array(info.max, dtype)] == 1.0
     assert table[np.array(info.max - 1, dtype)] == 254 / 256 and table[np.array(info.min, dtype)] == 0.0
+
+
+def test_a_softmax_grid_that_reaches_one_is_left_alone():
+    from edge_ocr_ros.runtime.tensor_io import probability_table
+
+    np.testing.assert_allclose(probability_table(spec(np.uint8, 1 / 255, 0))[[0, 254, 255]], [0.0, 254 / 255, 1.0])
+    assert probability_table(spec(np.uint8, 0.5 / 255, 0))[255] == np.float32(0.5)  # tops out far under 1: a real value

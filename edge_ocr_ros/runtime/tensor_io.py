@@ -82,13 +82,16 @@ def code_values(spec: TensorSpec) -> np.ndarray:
 
 
 def probability_table(spec: TensorSpec) -> np.ndarray:
-    """``code_values`` of a quantized softmax output, whose top code stands for 1.
+    """``code_values`` of a quantized softmax output, whose top code, if it lies within a step under 1,
+    stands for 1.
 
-    The top code holds every probability from half a step under it up to 1, and a trained model's
-    confident steps (most of a word's time steps) all land there. Read as the code's own value
-    (255/256 on TFLite's softmax grid) each such step loses 0.4 %, and a word's confidence (a mean over
-    its time steps) came out 0.004 lower than the float model's; read as 1, the two agree (docs/edgetpu.md).
+    On TFLite's softmax grid (steps of 1/256) the top code, 255/256, holds every probability from half a
+    step under it up to 1, and a trained model's confident steps (most of a word's time steps) all land
+    there. Read as 255/256 each such step loses 0.4 %, and a word's confidence (a mean over its time
+    steps) came out 0.004 lower than the float model's; read as 1, the two agree (docs/edgetpu.md).
     """
     table = code_values(spec)
-    table[np.iinfo(spec.dtype).max] = 1.0
+    top = np.iinfo(spec.dtype).max
+    if 1.0 - spec.scale <= table[top] < 1.0:
+        table[top] = 1.0
     return table
