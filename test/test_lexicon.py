@@ -131,3 +131,22 @@ def test_a_cased_alphabet_keeps_known_words_in_any_case_and_confident_punctuatio
     lexicon = Lexicon(["exit", "exits"], CASED)
     assert read(lexicon, frames(text, 0.95, charset=CASED), margin=3.0) == text
 
+
+
+@pytest.mark.parametrize("text", ["restauranr", "parkinq", "lvel", "harbourfrnt", "0pen", "stret", "zzzzzz"])
+def test_neighbours_are_every_word_within_the_edits(text):
+    """The letter-count filter only skips words that cannot be within ``max_edits``: the same set as
+    checking every word of a near length by edit distance."""
+    from edge_ocr_ros.config import bundled_models_dir
+    from edge_ocr_ros.recognition.lexicon import max_edits
+
+    lexicon = Lexicon.load(bundled_models_dir() / "lexicon.txt.gz", CHARSET)
+    labels = CHARSET.encode(text)
+    found = {CHARSET.decode(r[:n]) for r, n in zip(*lexicon.neighbours(labels), strict=True)}
+    edits = max_edits(len(text))
+    near = [w for w in lexicon.words if abs(len(w) - len(text)) <= edits]
+    rows = np.zeros((len(near), len(text) + edits), np.int64)
+    for i, w in enumerate(near):
+        rows[i, : len(w)] = CHARSET.encode(w)
+    distances = edit_distances(rows, np.array([len(w) for w in near]), labels)
+    assert found == {w for w, d in zip(near, distances, strict=True) if d <= edits}

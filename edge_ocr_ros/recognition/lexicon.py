@@ -82,18 +82,18 @@ class Lexicon:
             by_length.setdefault(len(word), []).append([index[c] for c in word])
         self._codes = {n: np.array(rows, np.int16) for n, rows in by_length.items()}
         # letter counts only over the classes lexicon words use (a cased alphabet's words are stored folded:
-        # about half its classes), which halves the work of the candidate filter
+        # about half its classes), one row per class so that a query reads only the rows of its own letters
         used = sorted({index[c] for word in known for c in word})
         self._column = np.full(charset.num_classes, -1, np.int64)
         self._column[used] = np.arange(len(used))
-        self._bags = {n: self._bag(codes, len(used)) for n, codes in self._codes.items()}
+        self._counts = {n: self._letter_counts(codes, len(used)) for n, codes in self._codes.items()}
 
-    def _bag(self, codes: np.ndarray, width: int) -> np.ndarray:
-        """How often each used class occurs in each row (rows x used classes)."""
-        bags = np.zeros((len(codes), width), np.int8)
+    def _letter_counts(self, codes: np.ndarray, width: int) -> np.ndarray:
+        """How often each used class occurs in each word (used classes x words)."""
+        counts = np.zeros((width, len(codes)), np.int8)
         for column in codes.T:
-            np.add.at(bags, (np.arange(len(codes)), self._column[column]), 1)
-        return bags
+            np.add.at(counts, (self._column[column], np.arange(len(codes))), 1)
+        return counts
 
     @classmethod
     def load(cls, path: Path, charset: Charset) -> Lexicon:
@@ -123,10 +123,14 @@ class Lexicon:
         columns = self._column[labels]
         query = np.bincount(columns[columns >= 0], minlength=self._column.max() + 1).astype(np.int8)
         unused = int((columns < 0).sum())  # letters no lexicon word has: each is at least one edit
+        letters = np.flatnonzero(query)
         blocks = []  # candidate words of one length each, copied into the padded array block by block
         for n in range(max(1, m - edits), m + edits + 1):
             if n in self._codes:
-                differ = np.abs(self._bags[n] - query).sum(axis=1, dtype=np.int16)
+                # |counts - query| summed = n + (m - unused) - 2 * shared letters, and only the query's own
+                # letters can be shared: a few rows of the count table instead of all of them
+                shared = np.minimum(self._counts[n][letters], query[letters, None]).sum(axis=0, dtype=np.int16)
+                differ = n + (m - unused) - 2 * shared
                 blocks.append(self._codes[n][differ + unused <= 2 * edits - abs(n - m)])
         out = np.zeros((sum(len(b) for b in blocks), m + edits), np.int64)
         lengths = np.concatenate([np.full(len(b), b.shape[1], np.int64) for b in blocks]) if blocks else np.zeros(0, np.int64)
