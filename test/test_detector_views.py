@@ -34,6 +34,15 @@ def test_auto_tiles_cover_the_working_resolution_only_when_the_model_is_smaller(
     assert all(b - a <= 320 * 0.75 for a, b in itertools.pairwise(xs))  # neighbours share at least the overlap
 
 
+def test_the_default_working_size_tiles_as_docs_edgetpu_says():
+    """docs/edgetpu.md: at up to 1280 x 736 a 16:9 frame is one pass of the 1280x736 model, a 1280 x 960
+    frame 2 x 2 tiles of the 640x480 one at 981 x 736, and the 320x320 fallback 15 tiles (5 x 3)."""
+    assert not plan_views((1280, 720), (1280, 736), (1280, 736), "auto", 0.25).tiled
+    four = plan_views((1280, 960), (640, 480), (1280, 736), "auto", 0.25)
+    assert four.working == (981, 736) and len(four.origins) == 4
+    assert len(plan_views((1280, 720), (320, 320), (1280, 736), "auto", 0.25).origins) == 15
+
+
 def test_an_explicit_grid_scales_the_frame_so_that_the_grid_covers_it():
     plan = plan_views((1280, 720), (640, 480), (960, 544), "2x2", 0.25)
     assert plan.scale == pytest.approx(min(640 * 1.75 / 1280, 480 * 1.75 / 720))
