@@ -101,12 +101,12 @@ class CrnnRecognizer:
         self._crops = np.empty((0, height, self.width, channels), np.uint8)
         self.configure(settings)
         # whether the model ends in a softmax or gives logits is a property of the model: asked once, here
+        self._output = outputs_of(factory.base)[0]  # the same tensor in every batch size's interpreter
         self._output_table: np.ndarray | None = None
         probe = self._invoke(np.full((1, height, self.width, channels), 128, np.uint8))
         self.outputs_probabilities = is_probabilities(probe)
-        out_spec = outputs_of(factory.base)[0]
-        if self.outputs_probabilities and out_spec.quantized:
-            self._output_table = probability_table(out_spec)
+        if self.outputs_probabilities and self._output.quantized:
+            self._output_table = probability_table(self._output)
 
     def configure(self, settings: RecognizerSettings) -> None:
         """Apply settings that need no reload (normalisation, decoding, lexicon margin)."""
@@ -148,10 +148,10 @@ class CrnnRecognizer:
             view[:n] *= self._inv_std
         del view  # the interpreter refuses to run while a view of its buffers is alive
         interpreter.invoke()
-        out_spec = TensorSpec.from_details(interpreter.get_output_details()[0])
+        scores = interpreter.get_tensor(self._output.index)[:n]
         if self._output_table is not None:
-            return self._output_table[interpreter.get_tensor(out_spec.index)[:n]]
-        return dequantize(interpreter.get_tensor(out_spec.index)[:n], out_spec)
+            return self._output_table[scores]
+        return dequantize(scores, self._output)
 
     def probabilities(self, image: np.ndarray, quads: np.ndarray, timings: dict[str, float]) -> np.ndarray:
         """Per-step class probabilities (N x T x C) of the words at ``quads`` (source-image pixels)."""
