@@ -20,12 +20,14 @@ import yaml
 from .errors import ConfigError
 
 __all__ = [
+    "CROP_MARGIN",
     "LEXICON_MARGIN",
     "MEAN_RGB",
     "MIN_TEXT_CONFIDENCE",
     "NODE_PARAMETERS",
     "NODE_SETTINGS",
     "SCHEMA",
+    "SECOND_LOOK_FROM",
     "TILES_PATTERN",
     "OcrConfig",
     "Setting",
@@ -66,7 +68,9 @@ class Setting:
 MEAN_RGB = [123.68, 116.779, 103.939]  # ImageNet mean, the public EAST convention; training uses it too
 # decoding defaults of the bundled models, chosen on real training data by scripts/tune_recognizer.py
 LEXICON_MARGIN = 4.0
-MIN_TEXT_CONFIDENCE = 0.94
+MIN_TEXT_CONFIDENCE = 0.95
+# chosen on the real training scenes (models/README.md, "Crop margin and second look")
+CROP_MARGIN, SECOND_LOOK_FROM = 0.075, 0.0
 SPLIT_GAP, SPLIT_RATIO = 1.2, 1.8  # a box's reading is cut at a space (recognition/word_split.py)
 SCHEMA: dict[str, Setting] = {
     "edgetpu": Setting("auto", "Edge TPU use: auto (TPU when present and an *_edgetpu.tflite model exists), on, off",
@@ -123,6 +127,14 @@ SCHEMA: dict[str, Setting] = {
     "recognizer.beam_width": Setting(1, "CTC beam width; 1 is greedy best-path decoding", 1, 64, reload=False),
     "recognizer.min_text_confidence": Setting(MIN_TEXT_CONFIDENCE, "words whose text confidence is below this are "
                                               "dropped (mostly non-text boxes); 0 keeps every box", 0.0, 1.0, reload=False),
+    "recognizer.crop_margin": Setting(CROP_MARGIN, "share of a box's height added above and below it when the word is "
+                                      "cut out for the recognizer, which reads best with some background around "
+                                      "the letters; the reported box keeps the detector's size", 0.0, 1.0,
+                                      reload=False),
+    "recognizer.second_look_from": Setting(SECOND_LOOK_FROM, "a box read with the crop margin at a confidence from "
+                                                             "this up to min_text_confidence is read again without "
+                                                             "it, and the better reading kept; 1: never",
+                                           0.0, 1.0, reload=False),
     "recognizer.split_gap": Setting(SPLIT_GAP, "a box holding several words is read as several: two neighbouring characters "
                                     "at least this many box heights apart (centre to centre) are cut apart; 0: never",
                                     0.0, 100.0, reload=False),

@@ -105,7 +105,8 @@ class OcrPipeline:
         self.detector.configure(DetectorSettings.from_config(config))
         self.recognizer.configure(RecognizerSettings.from_config(config))
 
-    def _words(self, image: np.ndarray, detections: Detections, timings: dict[str, float]) -> list[Word]:
+    def read_words(self, image: np.ndarray, detections: Detections, timings: dict[str, float]) -> list[Word]:
+        """The words read in ``detections`` of ``image`` (checked), those under min_text_confidence dropped."""
         readings = self.recognizer.recognize(image, detections.quads, timings)
         min_conf = self.recognizer.settings.min_text_confidence
         h, w = image.shape[:2]
@@ -133,7 +134,7 @@ class OcrPipeline:
         image = check_image(image_bgr)
         timings: dict[str, float] = {}
         detections = self.detector.detect(image, timings)
-        words = self._words(image, detections, timings)
+        words = self.read_words(image, detections, timings)
         t1 = time.perf_counter()
         lines = read_lines(words)
         timings["lines"] = (time.perf_counter() - t1) * 1e3
@@ -148,7 +149,7 @@ class OcrPipeline:
         h, w = image.shape[:2]
         quad = np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float32)
         timings: dict[str, float] = {}
-        readings = self.recognizer.recognize(image, quad, timings, split=False)
+        readings = self.recognizer.recognize(image, quad, timings, split=False, margin=0.0)  # the crop is the word
         texts, confidences = readings.texts, readings.confidences
         corners = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
         words = [Word(texts[0], float(confidences[0]), 1.0, corners, (0, 0, w, h))]

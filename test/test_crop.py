@@ -3,7 +3,7 @@
 import numpy as np
 
 from edge_ocr_ros.geometry import order_quad, quad_size
-from edge_ocr_ros.recognition.crop import target_width, warp_word
+from edge_ocr_ros.recognition.crop import target_width, warp_word, with_margin
 
 
 def test_order_quad_from_any_order():
@@ -46,3 +46,16 @@ def test_warp_undoes_a_rotation():
     used = warp_word(rotated, quad, out)
     assert used == 128
     assert out[4:28, 8:120].mean() > 240
+
+
+def test_margin_grows_a_box_across_the_text_only():
+    box = np.array([[10, 40], [70, 40], [70, 60], [10, 60]], np.float32)  # 60 x 20
+    grown = with_margin(box, 0.1)
+    np.testing.assert_allclose(grown, [[10, 38], [70, 38], [70, 62], [10, 62]])  # 2 px (0.1 x 20) above and below
+    assert with_margin(box, 0.0) is box
+    slanted = np.array([[0, 0], [40, 10], [36, 26], [-4, 16]], np.float32)  # rotated: sides point along (-4, 16)
+    grown = with_margin(slanted[None], 0.25)[0]
+    np.testing.assert_allclose(grown[0], slanted[0] - 0.25 * (slanted[3] - slanted[0]))
+    np.testing.assert_allclose(grown[2], slanted[2] + 0.25 * (slanted[2] - slanted[1]))
+    np.testing.assert_allclose(grown.mean(axis=0), slanted.mean(axis=0))  # grown about its centre
+    assert quad_size(grown)[0] == quad_size(slanted)[0]  # same length along the text

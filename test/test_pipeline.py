@@ -1,5 +1,7 @@
 """The whole engine on real LiteRT interpreters running the fixture models, and its error paths."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from helpers import FIXTURES, KNOWN_BOX, KNOWN_TEXT, fixture_config, known_image
@@ -245,3 +247,54 @@ def test_int8_word_confidences_are_not_biased_against_float16():
         confidences[precision] = np.array(found)
     assert len(confidences["int8"]) == 13
     assert abs(np.median(confidences["int8"] - confidences["float16"])) < 0.0015
+
+
+@pytest.mark.parametrize("second_look_from", [0.0, 0.9])
+def test_second_look_keeps_the_better_of_the_two_crops_for_unconfident_boxes(second_look_from):
+    """Boxes read under min_text_confidence (from second_look_from up) from their margined crop are read
+    again from the box alone: the better reading of the two stands; the other boxes keep their first one."""
+    import json
+
+    from helpers import REPO
+
+    from edge_ocr_ros.tools.sources import read_image
+
+    recognizer = OcrPipeline.from_config(OcrConfig({"edgetpu": "off", "recognizer.split_gap": 0.0,
+                                                    "recognizer.second_look_from": second_look_from})).recognizer
+    settings = recognizer.settings
+    corners = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], np.float32)
+    offsets = [np.array([0, 0.4], np.float32), np.array([0, -0.3], np.float32), corners * 0.4, corners * -0.15]
+    changed = unconfident_seen = confident_seen = below_floor = 0
+    for path in sorted((REPO / "samples" / "signs").glob("*.jpg")):
+        image = read_image(path)
+        words = np.array([e["points"] for e in json.loads(path.with_suffix(".gt.json").read_text())], np.float32)
+        words = words.reshape(-1, 4, 2)
+        height = (words[:, 3, 1] - words[:, 0, 1])[:, None, None]
+        quads = np.concatenate([words] + [words + offset * height for offset in offsets])  # low, high, loose, tight
+        both = recognizer.recognize(image, quads, {})
+        recognizer.configure(dataclasses.replace(settings, second_look_from=1.0))
+        margined = recognizer.recognize(image, quads, {})
+        plain = recognizer.recognize(image, quads, {}, margin=0.0)
+        recognizer.configure(settings)
+        first, second = margined.confidences, plain.confidences
+        unconfident = (first >= settings.second_look_from) & (first < settings.min_text_confidence)
+        better = unconfident & (second > first)
+        np.testing.assert_array_equal(both.boxes, np.arange(len(quads)))
+        np.testing.assert_allclose(both.confidences, np.where(better, second, first))
+        assert both.texts == [p if b else m for m, p, b in zip(margined.texts, plain.texts, better, strict=True)]
+        changed += better.sum()
+        unconfident_seen += unconfident.sum()
+        confident_seen += (first >= settings.min_text_confidence).sum()
+        below_floor += (first < second_look_from).sum()
+    assert changed and unconfident_seen > changed and confident_seen  # every branch was exercised
+    assert below_floor or not second_look_from
+
+
+def test_word_crops_are_read_without_the_margin():
+    """A word crop is the word already, as in the recognizer's training: no margin is added to it."""
+    base = OcrPipeline.from_config(fixture_config())
+    wide = OcrPipeline.from_config(fixture_config(**{"recognizer.crop_margin": 0.5}))
+    crop = np.full((32, 128, 3), 20, np.uint8)
+    crop[4:28, 8:16] = 250
+    crop[4:28, 40:48] = 128
+    assert wide.recognize_crop(crop).words[0].confidence == base.recognize_crop(crop).words[0].confidence

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edge_ocr_ros.config import OcrConfig
+from edge_ocr_ros.config import MIN_TEXT_CONFIDENCE, OcrConfig
 from edge_ocr_ros.pipeline import OcrPipeline
 from edge_ocr_ros.recognition.word_split import SplitRule, character_runs, cut_steps, lexicon_confirms, sub_quad
 
@@ -87,4 +87,4 @@ def test_one_box_over_two_words_of_a_sign_reads_both(precision):
     assert split.spans[0, 0] == 0 and split.spans[1, 1] == 1 and split.spans[0, 1] == split.spans[1, 0]
     cut = sub_quad(box[0], 0.0, split.spans[0, 1])[1, 0]
     assert 394 < cut < 425  # in the gap between the words
-    assert all(c >= 0.94 for c in split.confidences)  # the parts pass the default confidence filter
+    assert all(c >= MIN_TEXT_CONFIDENCE for c in split.confidences)  # the parts pass the default confidence filter

@@ -14,7 +14,7 @@ from ..errors import ModelError
 from ..runtime.interpreter import InterpreterFactory
 from ..runtime.tensor_io import TensorSpec, dequantize, inputs_of, outputs_of, probability_table, quantize_into
 from .charset import Charset
-from .crop import crop_widths, warp_word
+from .crop import crop_widths, warp_word, with_margin
 from .ctc import decode, is_probabilities, softmax
 from .lexicon import Lexicon
 from .word_split import SplitRule, cut_steps, lexicon_confirms
@@ -40,6 +40,8 @@ class RecognizerSettings:
     lexicon_margin: float
     beam_width: int
     min_text_confidence: float  # applied by the pipeline: words read with less confidence are dropped
+    crop_margin: float
+    second_look_from: float
     split_gap: float
     split_ratio: float
 
@@ -62,6 +64,27 @@ class Readings:
     texts: list[str]
     confidences: np.ndarray
     spans: np.ndarray  # n x 2: where the word starts and ends along its box, in fractions of the box width
+
+    def best_per_box(self, count: int) -> np.ndarray:
+        """The highest confidence read in each of ``count`` boxes (0 for a box without a reading)."""
+        best = np.zeros(count, np.float32)
+        np.maximum.at(best, self.boxes, self.confidences)
+        return best
+
+    def where(self, keep: np.ndarray) -> Readings:
+        """The readings where the boolean ``keep`` is true."""
+        return Readings(self.boxes[keep], [t for t, k in zip(self.texts, keep, strict=True) if k],
+                        self.confidences[keep], self.spans[keep])
+
+    @staticmethod
+    def merged(first: Readings, second: Readings) -> Readings:
+        """Both sets of readings in box order (the order the pipeline reports them in)."""
+        boxes = np.concatenate([first.boxes, second.boxes])
+        order = np.argsort(boxes, kind="stable")
+        texts = first.texts + second.texts
+        return Readings(boxes[order], [texts[i] for i in order],
+                        np.concatenate([first.confidences, second.confidences])[order],
+                        np.concatenate([first.spans, second.spans])[order])
 
 
 class CrnnRecognizer:
@@ -179,9 +202,43 @@ class CrnnRecognizer:
                     confidences[i] = np.exp(log_likelihood / len(p))
         return [self.charset.decode(lab) for lab in labels], confidences
 
-    def recognize(self, image: np.ndarray, quads: np.ndarray, timings: dict[str, float], split: bool = True) -> Readings:
+    def recognize(self, image: np.ndarray, quads: np.ndarray, timings: dict[str, float], split: bool = True,
+                  margin: float | None = None) -> Readings:
         """The words at ``quads`` (source-image pixels); with ``split``, a box holding several words
-        (a space on the best path, ``settings.split_rule``) gives one reading per word."""
+        (a space on the best path, ``settings.split_rule``) gives one reading per word.
+
+        Each word is cut out with ``margin`` (default ``settings.crop_margin``) of its height added above
+        and below; a box read that way with a confidence from ``settings.second_look_from`` up to
+        ``min_text_confidence`` is read again from the box alone and keeps the better reading: the two
+        crops fail on different words, and a box the detector drew slightly off is often read
+        confidently from one of them. Boxes read with less confidence are rarely text and keep their
+        first reading (the second look would double the recognizer's time for them).
+        """
+        margin = self.settings.crop_margin if margin is None else margin
+        readings = self._read(image, with_margin(quads, margin), timings, split)
+        if margin > 0.0 and len(quads):
+            best = readings.best_per_box(len(quads))
+            retry = np.flatnonzero((best >= self.settings.second_look_from) & (best < self.settings.min_text_confidence))
+            if len(retry):
+                readings = self._second_look(image, quads, retry, best, readings, timings, split)
+        return readings
+
+    def _second_look(self, image: np.ndarray, quads: np.ndarray, retry: np.ndarray, best: np.ndarray,
+                     first: Readings, timings: dict[str, float], split: bool) -> Readings:
+        """Read the boxes ``retry`` again without the margin; where that reads with more confidence
+        (``best``: the first reading's, per box), its readings replace the first ones."""
+        spent: dict[str, float] = {}
+        second = self._read(image, quads[retry], spent, split)
+        for stage, ms in spent.items():
+            timings[stage] = timings.get(stage, 0.0) + ms
+        better = retry[second.best_per_box(len(retry)) > best[retry]]
+        if not len(better):
+            return first
+        second = Readings(retry[second.boxes], second.texts, second.confidences, second.spans)
+        return Readings.merged(first.where(~np.isin(first.boxes, better)), second.where(np.isin(second.boxes, better)))
+
+    def _read(self, image: np.ndarray, quads: np.ndarray, timings: dict[str, float], split: bool) -> Readings:
+        """One reading (or one per word, with ``split``) of each crop at ``quads``."""
         probs = self.probabilities(image, quads, timings)
         t0 = time.perf_counter()
         texts, confidences = self.decode(probs)

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..geometry import quad_sizes
 
-__all__ = ["crop_widths", "target_width", "warp_word"]
+__all__ = ["crop_widths", "target_width", "warp_word", "with_margin"]
 
 
 def crop_widths(quads: np.ndarray, height: int, max_width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -20,6 +20,20 @@ def crop_widths(quads: np.ndarray, height: int, max_width: int) -> tuple[np.ndar
     w, h = quad_sizes(quads)
     natural = w * height / np.maximum(h, 1e-3)
     return natural, np.clip(np.round(natural), 1, max_width)
+
+
+def with_margin(quads: np.ndarray, margin: float) -> np.ndarray:
+    """Quads (... x 4 x 2, clockwise from top-left) grown across the text: each side edge is extended by
+    ``margin`` of its own length beyond both ends, so a slanted or perspective box grows along its sides.
+    The recognizer was trained on crops with some background above and below the letters, wider than
+    the detector's tight boxes."""
+    if margin == 0.0:
+        return quads
+    down = (quads[..., [3, 2], :] - quads[..., [0, 1], :]) * np.float32(margin)  # top-to-bottom along each side
+    grown = quads.astype(np.float32, copy=True)
+    grown[..., [0, 1], :] -= down
+    grown[..., [3, 2], :] += down
+    return grown
 
 
 def target_width(quad: np.ndarray, height: int, max_width: int) -> int:

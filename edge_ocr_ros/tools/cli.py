@@ -85,6 +85,11 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     lex.add_argument("--no-lexicon", action="store_true", help="report the recognizer's raw reading, no lexicon")
     g.add_argument("--lexicon-margin", type=float, help="how much less likely (nats) a lexicon word may be and still "
                                                          "replace the reading")
+    g.add_argument("--crop-margin", type=float, help="share of a box's height read above and below it (0..1); the "
+                                                      "reported box is not grown")
+    g.add_argument("--second-look-from", type=float, help="a box read with a confidence from this up to "
+                                                           "--min-confidence is read again without the crop margin "
+                                                           "(1: never)")
     g.add_argument("--split-gap", type=float, help="cut a box's reading into words at a blank run this many box "
                                                     "heights long, when the lexicon knows the parts (0: never)")
     g.add_argument("--threads", type=int, help="CPU threads per interpreter")
@@ -99,7 +104,8 @@ def config_from_args(args: argparse.Namespace) -> OcrConfig:
                        ("beam_width", "recognizer.beam_width"), ("min_confidence", "recognizer.min_text_confidence"),
                        ("threads", "num_threads"), ("lexicon_margin", "recognizer.lexicon_margin"),
                        ("edgetpu", "edgetpu"), ("edgetpu_device", "edgetpu_device"), ("tiles", "detector.tiles"),
-                       ("tile_overlap", "detector.tile_overlap"), ("split_gap", "recognizer.split_gap")):
+                       ("tile_overlap", "detector.tile_overlap"), ("split_gap", "recognizer.split_gap"),
+                       ("crop_margin", "recognizer.crop_margin"), ("second_look_from", "recognizer.second_look_from")):
         if getattr(args, flag) is not None:
             overrides[name] = getattr(args, flag)
     if args.int8:
