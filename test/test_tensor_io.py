@@ -68,3 +68,14 @@ def test_a_softmax_grid_that_reaches_one_is_left_alone():
 
     np.testing.assert_allclose(probability_table(spec(np.uint8, 1 / 255, 0))[[0, 254, 255]], [0.0, 254 / 255, 1.0])
     assert probability_table(spec(np.uint8, 0.5 / 255, 0))[255] == np.float32(0.5)  # tops out far under 1: a real value
+
+
+@pytest.mark.parametrize("dtype, zero", [(np.uint8, 0), (np.int8, -128)])
+def test_a_quantized_softmax_is_known_by_its_grid(dtype, zero):
+    """A wide int8 softmax's 80 rounded codes need not sum to 1 within 5 % on a probe crop (a widened
+    recognizer's did not, and its probabilities were taken for logits and read nothing): the grid decides."""
+    from edge_ocr_ros.runtime.tensor_io import holds_probabilities
+
+    assert holds_probabilities(spec(dtype, 1 / 256, zero))
+    assert not holds_probabilities(spec(dtype, 0.1, zero + 128))  # logits: a grid around zero
+    assert not holds_probabilities(spec(dtype, 1 / 64, zero))  # reaches 4: not probabilities

@@ -12,7 +12,15 @@ import numpy as np
 from ..config import OcrConfig
 from ..errors import ModelError
 from ..runtime.interpreter import InterpreterFactory
-from ..runtime.tensor_io import TensorSpec, dequantize, inputs_of, outputs_of, probability_table, quantize_into
+from ..runtime.tensor_io import (
+    TensorSpec,
+    dequantize,
+    holds_probabilities,
+    inputs_of,
+    outputs_of,
+    probability_table,
+    quantize_into,
+)
 from .charset import Charset
 from .crop import crop_widths, warp_word, with_margin
 from .ctc import decode, is_probabilities, softmax
@@ -123,13 +131,17 @@ class CrnnRecognizer:
         self.input_dtype = spec.dtype
         self._crops = np.empty((0, height, self.width, channels), np.uint8)
         self.configure(settings)
-        # whether the model ends in a softmax or gives logits is a property of the model: asked once, here
+        # whether the model ends in a softmax or gives logits is a property of the model: asked once, here,
+        # of a quantized output's grid, or of a float output's values on a grey probe crop
         self._output = outputs_of(factory.base)[0]  # the same tensor in every batch size's interpreter
         self._output_table: np.ndarray | None = None
-        probe = self._invoke(np.full((1, height, self.width, channels), 128, np.uint8))
-        self.outputs_probabilities = is_probabilities(probe)
-        if self.outputs_probabilities and self._output.quantized:
-            self._output_table = probability_table(self._output)
+        if self._output.quantized:
+            self.outputs_probabilities = holds_probabilities(self._output)
+            if self.outputs_probabilities:
+                self._output_table = probability_table(self._output)
+        else:
+            probe = self._invoke(np.full((1, height, self.width, channels), 128, np.uint8))
+            self.outputs_probabilities = is_probabilities(probe)
 
     def configure(self, settings: RecognizerSettings) -> None:
         """Apply settings that need no reload (normalisation, decoding, lexicon margin)."""
