@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Speed of the float16 pipeline against the int8 pipelines (``precision: int8``, the Edge TPU's models run
-on the CPU: the fast mode for a robot without a Coral), same images, same run, 1 and 2 threads.
+on the CPU: the fast mode for a robot without a Coral), same images, same run, 1 and 2 threads; and what the
+recognizer's second look (docs/design.md) costs float16.
 
 Each image is run once to warm up, then ``--repeat`` times; the table gives the median milliseconds per
 stage and the ratio to float16 measured in the same run. The plot (bench_precision.png) shows the
@@ -26,6 +27,7 @@ from edge_ocr_ros.tools.sources import image_files, read_image
 STAGES = ["preprocess", "detect", "decode_nms", "crop", "recognize", "ctc", "total"]
 VARIANTS = {
     "float16 (default)": {},
+    "float16 without the second look (second_look_from: 1)": {"recognizer.second_look_from": 1.0},
     "int8, letterboxed (--int8)": {"precision": "int8"},
     "int8, 320x320 tiles": {"precision": "int8", "detector.int8_models": ["east_int8_320x320.tflite"]},
 }

@@ -223,8 +223,8 @@ class CrnnRecognizer:
         and below; a box read that way with a confidence from ``settings.second_look_from`` up to
         ``min_text_confidence`` is read again from the box alone and keeps the better reading: the two
         crops fail on different words, and a box the detector drew slightly off is often read
-        confidently from one of them. Boxes read with less confidence are rarely text and keep their
-        first reading (the second look would double the recognizer's time for them).
+        confidently from one of them. Raising ``second_look_from`` saves the second reading of boxes
+        that are rarely text (by default every box under the threshold gets it).
         """
         margin = self.settings.crop_margin if margin is None else margin
         readings = self._read(image, with_margin(quads, margin), timings, split)

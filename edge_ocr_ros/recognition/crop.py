@@ -25,7 +25,7 @@ def crop_widths(quads: np.ndarray, height: int, max_width: int) -> tuple[np.ndar
 def with_margin(quads: np.ndarray, margin: float) -> np.ndarray:
     """Quads (... x 4 x 2, clockwise from top-left) grown across the text: each side edge is extended by
     ``margin`` of its own length beyond both ends, so a slanted or perspective box grows along its sides.
-    The recognizer was trained on crops with some background above and below the letters, wider than
+    The recognizer was trained on crops with some background above and below the letters, taller than
     the detector's tight boxes."""
     if margin == 0.0:
         return quads
