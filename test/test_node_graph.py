@@ -27,7 +27,7 @@ from helpers import FIXTURES, KNOWN_BOX, KNOWN_TEXT, REPO, fixture_config, known
 from lifecycle_msgs.msg import Transition
 from lifecycle_msgs.srv import ChangeState, GetState
 from rcl_interfaces.srv import SetParameters
-from rclpy.executors import MultiThreadedExecutor
+from rclpy.executors import MultiThreadedExecutor, SingleThreadedExecutor
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
@@ -102,14 +102,23 @@ class Graph:
         self.diagnostics: list[DiagnosticArray] = []
         self.tester.create_subscription(TextDetectionArray, "text_detections", self.results.append, 50)
         self.tester.create_subscription(DiagnosticArray, "/diagnostics", self._on_diag, 50)
-        self.executor = MultiThreadedExecutor(num_threads=4)
+        # one thread, and transitions run in it (lifecycle()): as under `ros2 run`, where they arrive as
+        # service callbacks. Destroying entities from another thread while the executor gathers them races
+        # in Jazzy's rclpy (ros2/rclpy#1284: the executor thread dies with InvalidHandle).
+        self.executor = SingleThreadedExecutor()
         self.executor.add_node(self.ocr)
         self.executor.add_node(self.tester)
         self.thread = threading.Thread(target=self.executor.spin, daemon=True)
         self.thread.start()
         if autostart:
-            self.ocr.trigger_configure()
-            self.ocr.trigger_activate()
+            self.lifecycle("configure", "activate")
+
+    def lifecycle(self, *transitions: str) -> None:
+        """Trigger the ocr_node's transitions in the executor's thread, one after the other."""
+        for name in transitions:
+            task = self.executor.create_task(getattr(self.ocr, f"trigger_{name}"))
+            assert wait_for(task.done, 30.0), f"{name} did not finish"
+            task.result()
 
     def _on_diag(self, msg: DiagnosticArray) -> None:
         if msg.status and msg.status[0].name.startswith(self.ocr.get_fully_qualified_name() + ":"):
@@ -410,13 +419,13 @@ def test_lifecycle_transitions(graph):
 
 def test_configure_rejects_an_invalid_node_parameter(graph):
     g = graph({"input_transport": "carrier_pigeon"}, autostart=False)
-    g.ocr.trigger_configure()
+    g.lifecycle("configure")
     assert g.ocr.pipeline is None and "input_transport must be one of raw, compressed" in g.ocr.config_error
 
 
 def test_configure_fails_cleanly_on_a_missing_model(graph, tmp_path):
     g = graph({"detector.model": str(tmp_path / "missing.tflite")}, autostart=False)
-    g.ocr.trigger_configure()
+    g.lifecycle("configure")
     assert g.ocr.pipeline is None and "does not exist" in g.ocr.config_error
     diag = g.latest_diagnostics()
     assert diag["level"] == 2 and "does not exist" in diag["message"]
@@ -519,16 +528,12 @@ def test_lifecycle_cycles_keep_entities_and_threads_constant_and_results_flow_at
     node = g.ocr
     entities = []
     for _ in range(100):
-        node.trigger_configure()
-        node.trigger_activate()
-        node.trigger_deactivate()
-        node.trigger_cleanup()
+        g.lifecycle("configure", "activate", "deactivate", "cleanup")
         entities.append(len(node._managed_entities))
     assert len(set(entities)) == 1, entities
     workers = [t for t in threading.enumerate() if t.name == "ocr_worker" and t.is_alive()]
     assert workers == []
-    node.trigger_configure()
-    node.trigger_activate()
+    g.lifecycle("configure", "activate")
     assert len([t for t in threading.enumerate() if t.name == "ocr_worker" and t.is_alive()]) == 1
     g.assert_answers(stamp=11)  # the first frame after activation is answered: publishers were enabled first
 
@@ -550,7 +555,7 @@ def test_a_worker_that_stops_is_reported_and_restarted(graph):
 def test_shutdown_from_active_stops_reading_and_says_so(graph):
     g = graph()
     node = g.ocr
-    node.trigger_shutdown()
+    g.lifecycle("shutdown")
     assert node._subscription is None and node.pipeline is None
     diag = g.latest_diagnostics()
     assert diag["level"] == 2 and "shut down" in diag["message"]
@@ -580,11 +585,11 @@ def test_integers_for_decimals_and_on_off_booleans_for_edgetpu_are_accepted_at_s
 ])
 def test_a_bad_start_up_value_leaves_the_node_up_unconfigured_and_saying_why(graph, name, value, message):
     g = graph({name: value}, autostart=False)
-    g.ocr.trigger_configure()  # what autostart does first; it fails, so activation is not attempted
+    g.lifecycle("configure")  # what autostart does first; it fails, so activation is not attempted
     assert g.ocr.pipeline is None
     diag = g.latest_diagnostics()
     assert diag["level"] == 2 and message in diag["message"], diag["message"]
-    g.ocr.trigger_configure()  # still refused, still serving diagnostics: fix the value, then configure
+    g.lifecycle("configure")  # still refused, still serving diagnostics: fix the value, then configure
     assert g.ocr.pipeline is None
 
 
@@ -618,14 +623,12 @@ def test_models_change_by_reconfiguring_and_are_refused_while_configured(graph):
 
     refused = set_param("precision", "int8")
     assert not refused.successful and "clean up the node, set it, then configure" in refused.reason
-    node.trigger_deactivate()
-    node.trigger_cleanup()
+    g.lifecycle("deactivate", "cleanup")
     assert set_param("precision", "int8").successful
     assert set_param("detector.int8_models", [str(FIXTURES / "east_known_box_int8.tflite")]).successful
     assert set_param("recognizer.int8_model", str(FIXTURES / "crnn_stripes_int8.tflite")).successful
     assert not set_param("precision", "int4").successful  # still validated
-    node.trigger_configure()
-    node.trigger_activate()
+    g.lifecycle("configure", "activate")
     assert node.pipeline.config["precision"] == "int8" and not node.pipeline.detector.dynamic_size
     g.assert_answers(stamp=21)
     assert [d.text for d in g.results[-1].detections] == [KNOWN_TEXT]
@@ -644,7 +647,7 @@ def test_deliberately_unconfigured_and_inactive_are_ok_with_a_message(graph):
     g = graph({"autostart": False}, autostart=False)
     diag = g.latest_diagnostics()
     assert diag["level"] == 0 and "waiting for configure" in diag["message"]
-    g.ocr.trigger_configure()
+    g.lifecycle("configure")
     diag = g.latest_diagnostics()
     assert diag["level"] == 0 and "waiting for activate" in diag["message"]
     assert diag["hardware_id"] == cpu_name() and diag["hardware_id"] not in ("", "cpu")  # the CPU's model
@@ -701,7 +704,7 @@ def test_edgetpu_as_launch_and_params_files_deliver_it(graph, written, configure
     """launch_ros passes argument values through yaml.safe_load, and params files are YAML: on/off/true/false
     arrive as booleans. They mean on and off; without a TPU, on fails configure with one sentence."""
     g = graph({"edgetpu": yaml.safe_load(written)}, autostart=False)
-    g.ocr.trigger_configure()
+    g.lifecycle("configure")
     assert (g.ocr.pipeline is not None) == configured
     if not configured:
         assert "edgetpu is 'on'" in g.ocr.config_error and "\n" not in g.ocr.config_error
@@ -732,8 +735,8 @@ def test_reactivation_during_a_slow_frame_never_runs_two_frames_at_once(graph):
     img, _ = camera_image()
     g.publisher().publish(image_msg(img, stamp=51))
     assert wait_for(lambda: most, 5.0)  # the slow frame is running
-    node.trigger_deactivate()  # gives up waiting after 5 s; the old worker is still inside its frame
-    node.trigger_activate()
+    g.lifecycle("deactivate")  # gives up waiting after 5 s; the old worker is still inside its frame
+    g.lifecycle("activate")
     g.assert_answers(stamp=52)
     assert max(most) == 1
     assert len([t for t in threading.enumerate() if t.name == "ocr_worker" and t.is_alive()]) == 1
