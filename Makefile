@@ -21,7 +21,7 @@ REAL_SCENES := $(if $(REAL),--real $(REAL)/scenes,)
 WORKERS ?= 2
 ROS_TESTS := test/test_node_graph.py test/test_launch.py
 
-.PHONY: setup setup-jazzy build build-jazzy test test-kilted test-jazzy test-robots demo lint models crnn-signs east-recall east-recall2 bench bench-int8 bench-node soak peers bench-peers clean
+.PHONY: setup setup-jazzy build build-jazzy test test-kilted test-jazzy test-robots demo lint training-fonts models crnn-signs east-recall east-recall2 bench bench-int8 bench-node soak peers bench-peers clean
 
 setup: $(STAMP)  ## .venv with every pinned dependency and .venv/bin/edge-ocr (idempotent)
 
@@ -78,6 +78,16 @@ lint: setup
 # Full retraining from scratch (about 4-5 h on 2 CPU cores). Add REAL=../shared/realtrain to mix in real data.
 # The recognizer is trained for lower case first, then carried over to the cased alphabet with sign
 # punctuation (as the shipped one was: models/README.md).
+# The synthetic data's fonts and photo backgrounds: every Debian package the model card names (as root).
+# Without them the generators find DejaVu only (19 fonts) and no photos, and warn.
+TRAINING_FONTS := fonts-dejavu fonts-liberation fonts-liberation2 fonts-freefont-ttf fonts-urw-base35 \
+    fonts-roboto-unhinted fonts-open-sans fonts-lato fonts-cantarell fonts-crosextra-carlito fonts-crosextra-caladea \
+    fonts-linuxlibertine fonts-texgyre fonts-hack fonts-firacode fonts-inconsolata fonts-league-spartan fonts-jura \
+    fonts-comfortaa fonts-quicksand fonts-ebgaramond fonts-go fonts-b612 fonts-sil-andika fonts-anonymous-pro \
+    fonts-bebas-neue gnome-backgrounds mate-backgrounds plasma-workspace-wallpapers
+training-fonts:  ## Debian fonts and wallpapers the synthetic data is rendered with (apt, as root)
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $(TRAINING_FONTS)
+
 models: setup
 	$(PY) -m edge_ocr_train.synth_words --out $(DATA)/words_synth --count 120000 --seed 1
 	$(PY) -m edge_ocr_train.synth_words --out $(DATA)/words_cased --count 120000 --seed 3

@@ -207,3 +207,21 @@ def test_the_quantization_aware_form_computes_the_float_network_and_rounds_it():
         scale = np.abs(reference).max()
         assert np.abs(folded - reference).max() < 1e-4 * scale
         assert 0 < np.abs(approx - reference).mean() < 0.05 * scale
+
+
+def test_the_generators_warn_when_the_training_fonts_are_missing(monkeypatch, caplog):
+    """DejaVu alone makes far less varied data than the shipped models saw: the generators say so."""
+    from edge_ocr_train import generator_cli
+
+    monkeypatch.setattr(generator_cli, "find_fonts", lambda: ("DejaVuSans.ttf",) * 19)
+    monkeypatch.setattr(generator_cli, "photo_paths", lambda: ())
+    with caplog.at_level("INFO", logger=generator_cli.LOG.name):
+        generator_cli.report_sources()
+    assert [r.levelname for r in caplog.records] == ["INFO", "WARNING"]
+    assert "make training-fonts" in caplog.records[1].getMessage()
+    caplog.clear()
+    monkeypatch.setattr(generator_cli, "find_fonts", lambda: ("font.ttf",) * 225)
+    monkeypatch.setattr(generator_cli, "photo_paths", lambda: ("photo.jpg",) * 261)
+    with caplog.at_level("INFO", logger=generator_cli.LOG.name):
+        generator_cli.report_sources()
+    assert [r.levelname for r in caplog.records] == ["INFO"]
