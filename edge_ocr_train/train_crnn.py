@@ -121,12 +121,26 @@ def split(n: int, n_val: int, rng: np.random.Generator) -> tuple[np.ndarray, np.
     return np.sort(order[n_val:]), order[:n_val]
 
 
+# The shipped recognizer's run drew its real hold-out after a permutation of its 120,000 synthetic crops.
+SHIPPED_SYNTH_COUNT = 120_000
+
+
+def real_holdout(n_real: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train, validation) indices of the writable real crops. They depend on the real folder and the seed
+    only, not on the synthetic data: drawn as in the shipped recognizer's run, so that they stay held out
+    from its weights, which later runs start from (with another synthetic count they once overlapped its
+    training crops, and validation rewarded memory)."""
+    rng = np.random.default_rng(seed)
+    rng.permutation(SHIPPED_SYNTH_COUNT)
+    return split(n_real, min(300, n_real // 10), rng)
+
+
 def holdout_splits(n_synth: int, n_real: int, seed: int):
     """(rng, synthetic split, real split): the crops training holds out, reproducible from the seed,
-    so that other tools (scripts/tune_lexicon.py) can measure on the same held-out real crops."""
+    so that other tools (scripts/tune_recognizer.py) can measure on the same held-out real crops."""
     rng = np.random.default_rng(seed)
     synth = split(n_synth, min(1000, n_synth // 10), rng) if n_synth else None
-    real = split(n_real, min(300, n_real // 10), rng) if n_real else None
+    real = real_holdout(n_real, seed) if n_real else None
     return rng, synth, real
 
 

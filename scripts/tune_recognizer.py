@@ -2,7 +2,7 @@
 """Choose the recognizer's two decoding defaults on real training data (never on the dev set).
 
 1. recognizer.lexicon_margin: word accuracy on the 300 real word crops that CRNN training holds out
-   (edge_ocr_train.train_crnn.holdout_splits, from the same seed and data sizes).
+   (edge_ocr_train.train_crnn.real_holdout: the crops the recognizer's alphabet can write, and the seed).
 2. recognizer.min_text_confidence: end-to-end F1 on real training scenes; a detection whose text the
    recognizer cannot read with this confidence is dropped (mostly non-text and unreadable words).
 
@@ -32,7 +32,7 @@ from edge_ocr_ros.recognition.crnn import RecognizerSettings
 from edge_ocr_ros.tools.evaluation import Counts, load_gt, normalize_text, partial_scenes, score_scene
 from edge_ocr_ros.tools.sources import read_image
 from edge_ocr_train.real_data import full_quad, read_word_folder, scene_files
-from edge_ocr_train.train_crnn import holdout_splits
+from edge_ocr_train.train_crnn import keep_writable, real_holdout
 
 MARGINS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0)
 CONFIDENCES = (0.0, 0.5, 0.7, 0.8, 0.85, 0.88, 0.9, 0.91, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97)
@@ -42,10 +42,12 @@ def accuracy(texts: list[str], truth: list[str]) -> float:
     return float(np.mean([normalize_text(t) == g for t, g in zip(texts, truth, strict=True)]))
 
 
-def tune_margin(pipeline: OcrPipeline, folder: Path, synth_count: int, seed: int) -> tuple[list[tuple[float, float]], float]:
+def tune_margin(pipeline: OcrPipeline, folder: Path, seed: int) -> tuple[list[tuple[float, float]], float]:
     """(margin, accuracy) rows and the accuracy without a lexicon, on the held-out crops."""
     images, labels = read_word_folder(folder)
-    _, _, (_, val_idx) = holdout_splits(synth_count, len(labels), seed)
+    keep, _ = keep_writable(labels, pipeline.recognizer.charset)
+    images, labels = [images[i] for i in keep], [labels[i] for i in keep]
+    _, val_idx = real_holdout(len(labels), seed)
     recognizer = pipeline.recognizer
     probs = [recognizer.probabilities(images[i], full_quad(images[i])[None], {}) for i in val_idx]
     truth = [normalize_text(labels[i]) for i in val_idx]
@@ -85,7 +87,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--real-words", type=Path, help="the real words folder given to CRNN training (not with --margin)")
     parser.add_argument("--real-scenes", type=Path, required=True, help="real scenes (NAME.jpg + NAME.gt.json)")
-    parser.add_argument("--synth-count", type=int, default=120000, help="synthetic crops CRNN training read (fixes the split)")
     parser.add_argument("--seed", type=int, default=1, help="CRNN training's --seed")
     parser.add_argument("--precision", choices=("float16", "int8"), default="float16", help="which bundled models")
     parser.add_argument("--margin", type=float, help="use this lexicon margin instead of choosing one")
@@ -97,7 +98,7 @@ def main() -> None:
 
     pipeline = OcrPipeline.from_config(OcrConfig({"edgetpu": "off", "precision": args.precision}))
     if args.margin is None:
-        margins, baseline = tune_margin(pipeline, args.real_words, args.synth_count, args.seed)
+        margins, baseline = tune_margin(pipeline, args.real_words, args.seed)
         margin = max(margins, key=lambda r: (round(r[1], 6), -r[0]))[0]
     else:
         margins, baseline, margin = [], float("nan"), args.margin
@@ -106,7 +107,7 @@ def main() -> None:
     threshold = max(confidences, key=lambda r: (r[2]["f1"], -r[0]))[0]
 
     command = " ".join(["python scripts/tune_recognizer.py", *(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
-                                                               if v is not None and k not in ("out", "synth_count", "seed"))])
+                                                               if v is not None and k not in ("out", "seed"))])
     setting = "recognizer.min_text_confidence"
     lines = [f"Defaults of the bundled {args.precision} models, chosen on real training data (`{command}`).", ""]
     if margins:

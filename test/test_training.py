@@ -225,3 +225,18 @@ def test_the_generators_warn_when_the_training_fonts_are_missing(monkeypatch, ca
     with caplog.at_level("INFO", logger=generator_cli.LOG.name):
         generator_cli.report_sources()
     assert [r.levelname for r in caplog.records] == ["INFO"]
+
+
+def test_the_real_hold_out_is_the_shipped_runs_whatever_the_synthetic_data():
+    """Fine-tunes start from the shipped weights: their real validation crops must be the ones its run held
+    out (drawn after its 120,000 synthetic crops), not a set that changes with the synthetic count."""
+    from edge_ocr_train.train_crnn import SHIPPED_SYNTH_COUNT, holdout_splits, split
+
+    rng = np.random.default_rng(1)
+    split(SHIPPED_SYNTH_COUNT, 1000, rng)  # the shipped run: synthetic hold-out first, from the same generator
+    shipped_train, shipped_val = split(11694, 300, rng)
+    for n_synth in (0, 5000, SHIPPED_SYNTH_COUNT, 200_000):
+        _, _, (train, val) = holdout_splits(n_synth, 11694, 1)
+        np.testing.assert_array_equal(val, shipped_val)
+        np.testing.assert_array_equal(train, shipped_train)
+    assert not np.array_equal(holdout_splits(0, 11694, 2)[2][1], shipped_val)  # the seed still chooses
