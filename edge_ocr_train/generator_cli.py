@@ -30,8 +30,8 @@ def generator_main(doc: str | None, generate: Callable[[Path, int, int, int], No
 
 
 def report_sources() -> None:
-    """Say what the data will be drawn with: too few fonts or no photos make data that trains a weaker model,
-    and nothing else would show it."""
+    """Say what the data will be drawn with: too few fonts or no photos make far less varied data than the
+    shipped models saw, and nothing else would show it."""
     fonts, photos = len(find_fonts()), len(photo_paths())
     LOG.info("rendering with %d fonts and %d background photos", fonts, photos)
     if fonts < FEW_FONTS or photos == 0:
