@@ -18,6 +18,7 @@ from keras import layers
 INPUT_HEIGHT, INPUT_WIDTH = 32, 128
 # output channels of the seven trunk convolutions; the sequence model keeps the last one
 FILTERS = (32, 64, 96, 96, 192, 192, 256)
+SUBSTEPS = 1  # output time steps per 4 input columns
 
 
 def _conv(x, filters: int, kernel=(3, 3), strides=(1, 1), padding: str = "same", dilation=(1, 1)):
@@ -27,8 +28,12 @@ def _conv(x, filters: int, kernel=(3, 3), strides=(1, 1), padding: str = "same",
 
 
 def build_crnn(num_classes: int, width: int = INPUT_WIDTH, channels: int = 1,
-               filters: tuple[int, ...] = FILTERS) -> keras.Model:
-    """Input N x 32 x width x channels in [0, 1]; output logits N x (width / 4) x num_classes."""
+               filters: tuple[int, ...] = FILTERS, substeps: int = SUBSTEPS) -> keras.Model:
+    """Input N x 32 x width x channels in [0, 1]; output logits N x (width / 4 * substeps) x num_classes.
+
+    With ``substeps`` 2 the classifier reads two time steps from each feature column (its outputs for
+    both, reshaped in order): narrow letters, two to a 4-pixel column, then still get a step each,
+    which CTC needs, for almost no extra computation (only the classifier doubles)."""
     inp = keras.Input((INPUT_HEIGHT, width, channels), name="image")
     x = _conv(inp, filters[0])
     x = layers.MaxPooling2D((2, 2))(x)  # 16 x W/2
@@ -45,8 +50,8 @@ def build_crnn(num_classes: int, width: int = INPUT_WIDTH, channels: int = 1,
         y = _conv(x, filters[6], kernel=(1, 3), dilation=(1, dilation))
         y = layers.Dropout(0.1)(y)
         x = layers.Add()([x, y])
-    x = layers.Conv2D(num_classes, (1, 1), name="classes")(x)
-    logits = layers.Reshape((width // 4, num_classes), name="logits")(x)
+    x = layers.Conv2D(num_classes * substeps, (1, 1), name="classes")(x)
+    logits = layers.Reshape((width // 4 * substeps, num_classes), name="logits")(x)
     return keras.Model(inp, logits, name="crnn")
 
 
@@ -70,6 +75,18 @@ def widen_into(small: keras.Model, wide: keras.Model) -> None:
                 new[:, :, old.shape[2]:, : old.shape[3]] = 0.0
             updated.append(new)
         new_layer.set_weights(updated)
+
+
+def split_steps_into(trained: keras.Model, split: keras.Model) -> None:
+    """Start ``split`` (``substeps`` 2) from ``trained`` (one step per column): every layer is copied and
+    both sub-steps start as the old classifier, so each step is read twice, which greedy CTC decoding
+    collapses back to the same text (a repeated letter keeps its blank between)."""
+    for old_layer, new_layer in zip(trained.layers, split.layers, strict=True):
+        weights = old_layer.get_weights()
+        if new_layer.name == "classes":
+            repeat = new_layer.get_weights()[0].shape[-1] // weights[0].shape[-1]
+            weights = [np.concatenate([w] * repeat, axis=-1) for w in weights]
+        new_layer.set_weights(weights)
 
 
 def charset_path(weights: Path) -> Path:

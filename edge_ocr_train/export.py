@@ -24,7 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .crnn_model import FILTERS, INPUT_HEIGHT, INPUT_WIDTH, build_crnn, charset_path, with_softmax
+from .crnn_model import FILTERS, INPUT_HEIGHT, INPUT_WIDTH, SUBSTEPS, build_crnn, charset_path, with_softmax
 from .east_model import build_east, for_export, with_distance_logits
 from .real_data import load_word_folder, scene_files
 from .train_crnn import CHARSET, charset_named
@@ -129,12 +129,13 @@ def write_model_info(out: Path, name: str, model, sizes: dict[str, tuple[int, ..
     path.write_text(json.dumps(info, indent=1) + "\n")
 
 
-def export_crnn(weights: Path, out: Path, calib: np.ndarray, filters: tuple[int, ...] = FILTERS) -> None:
+def export_crnn(weights: Path, out: Path, calib: np.ndarray, filters: tuple[int, ...] = FILTERS,
+                substeps: int = SUBSTEPS) -> None:
     import tensorflow as tf
 
     written = charset_path(weights)  # the trainer writes the alphabet beside the weights
     charset = charset_named(str(written)) if written.is_file() else CHARSET
-    model = build_crnn(charset.num_classes, filters=filters)
+    model = build_crnn(charset.num_classes, filters=filters, substeps=substeps)
     model.load_weights(weights)
     model = with_softmax(model)
     fp16 = convert(model, [tf.TensorSpec([None, INPUT_HEIGHT, INPUT_WIDTH, 1], tf.float32)])
@@ -191,6 +192,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--crnn-weights", type=Path, help="float CRNN weights (.weights.h5)")
     parser.add_argument("--crnn-filters", type=int, nargs=7, default=list(FILTERS),
                         help="trunk filters the CRNN was trained with (train_crnn --filters; default: the shipped CRNN's)")
+    parser.add_argument("--crnn-substeps", type=int, choices=(1, 2), default=SUBSTEPS,
+                        help="time steps per 4 columns the CRNN was trained with (train_crnn --substeps; default: the shipped CRNN's)")
     parser.add_argument("--east-weights", type=Path, help="float EAST weights (.weights.h5)")
     parser.add_argument("--calib-words", type=Path, action="append", default=[], help="word folders for int8 calibration")
     parser.add_argument("--calib-scenes", type=Path, action="append", default=[], help="scene folders for int8 calibration")
@@ -211,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
         if not args.calib_words:
             parser.error("--crnn-weights needs --calib-words")
         export_crnn(args.crnn_weights, args.out, calibration_words(args.calib_words, args.samples, args.seed),
-                    tuple(args.crnn_filters))
+                    tuple(args.crnn_filters), args.crnn_substeps)
     if args.east_weights:
         if not args.calib_scenes:
             parser.error("--east-weights needs --calib-scenes")

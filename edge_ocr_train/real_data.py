@@ -73,3 +73,26 @@ def scene_files(folder: Path) -> list[tuple[Path, Path]]:
         if img.suffix.lower() in IMAGE_SUFFIXES and gt.is_file():
             pairs.append((img, gt))
     return pairs
+
+
+def read_scene_words(folder: Path, pattern: str = "*", min_height: int = 6) -> tuple[list[np.ndarray], list[str]]:
+    """Grayscale crops of the labelled words of the scenes ``folder/pattern``: each word's upright
+    bounding box, as word-crop datasets cut them (a slanted word stays slanted in its box), with its
+    label as published. Words under ``min_height`` pixels and don't-care regions are skipped."""
+    images, labels = [], []
+    pairs = [pair for pair in scene_files(folder) if pair[0].match(pattern)]
+    for image_path, gt_path in tqdm(pairs, desc=f"words of {folder.name}/{pattern}", unit="img"):
+        quads, texts = load_scene_gt(gt_path)
+        scene = cv2.imread(str(image_path), cv2.IMREAD_GRAYSCALE)
+        if scene is None:
+            continue
+        for quad, text in zip(quads, texts, strict=True):
+            label = (text or "").strip()
+            x0, y0 = np.maximum(np.floor(quad.min(axis=0)).astype(int), 0)
+            x1, y1 = np.ceil(quad.max(axis=0)).astype(int)
+            if not label_of(label) or y1 - y0 < min_height or x1 <= x0:
+                continue
+            images.append(scene[y0:y1, x0:x1].copy())
+            labels.append(label)
+    LOG.info("%s/%s: %d labelled words in %d scenes", folder, pattern, len(labels), len(pairs))
+    return images, labels

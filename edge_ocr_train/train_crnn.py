@@ -20,9 +20,19 @@ import numpy as np
 from edge_ocr_ros.recognition.charset import Charset
 from edge_ocr_ros.recognition.ctc import decode, softmax
 
-from .crnn_model import FILTERS, INPUT_HEIGHT, INPUT_WIDTH, build_crnn, charset_path, transfer_classes, widen_into
+from .crnn_model import (
+    FILTERS,
+    INPUT_HEIGHT,
+    INPUT_WIDTH,
+    SUBSTEPS,
+    build_crnn,
+    charset_path,
+    split_steps_into,
+    transfer_classes,
+    widen_into,
+)
 from .loop import add_training_options, configure_tensorflow, make_optimizer, train_loop
-from .real_data import read_word_folder, rectify_all
+from .real_data import read_scene_words, read_word_folder, rectify_all
 from .word_augment import photometric, recut
 from .words import label_for, label_of
 
@@ -47,7 +57,8 @@ class WordBatches:
     jittered quad each time they are drawn), with photometric augmentation."""
 
     def __init__(self, synth: tuple[np.ndarray, list[str]] | None, real: tuple[list[np.ndarray], list[str]] | None,
-                 real_fraction: float, rng: np.random.Generator, charset: Charset = CHARSET) -> None:
+                 real_fraction: float, rng: np.random.Generator, charset: Charset = CHARSET,
+                 rotate: float = 0.0) -> None:
         self.charset = charset
         self.synth = synth if synth is not None and len(synth[1]) else None
         self.real = real if real is not None and len(real[1]) else None
@@ -55,6 +66,7 @@ class WordBatches:
             raise SystemExit("no training data: give --synth and/or --real")
         self.real_fraction = 0.0 if self.real is None else 1.0 if self.synth is None else real_fraction
         self.rng = rng
+        self.rotate = rotate
 
     def sample(self, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n_real = int(self.rng.binomial(batch, self.real_fraction))
@@ -67,7 +79,7 @@ class WordBatches:
         if n_real:
             raw, labels = self.real
             idx = self.rng.integers(0, len(labels), size=n_real)
-            images.append(recut(raw, idx, INPUT_HEIGHT, INPUT_WIDTH, self.rng))
+            images.append(recut(raw, idx, INPUT_HEIGHT, INPUT_WIDTH, self.rng, self.rotate))
             texts.extend(labels[i] for i in idx)
         x = photometric(np.concatenate(images).astype(np.float32) / 255.0, self.rng)
         y, lengths = encode_labels(texts, self.charset)
@@ -144,6 +156,19 @@ def holdout_splits(n_synth: int, n_real: int, seed: int):
     return rng, synth, real
 
 
+def with_scene_words(real_train: tuple[list[np.ndarray], list[str]] | None, folders: list[Path], pattern: str,
+                     charset: Charset) -> tuple[list[np.ndarray], list[str]] | None:
+    """The real training crops plus the labelled words of scene folders. Scene words only ever train:
+    the real hold-out stays the word folders' (``real_holdout``), comparable from run to run."""
+    parts = [read_scene_words(f, pattern) for f in folders]
+    keep, labels = keep_writable([t for p in parts for t in p[1]], charset)
+    if not len(keep):
+        return real_train
+    everything = [img for p in parts for img in p[0]]
+    images, texts = real_train if real_train is not None else ([], [])
+    return images + [everything[i] for i in keep], texts + labels
+
+
 def train(args: argparse.Namespace) -> None:
     import tensorflow as tf
 
@@ -164,10 +189,16 @@ def train(args: argparse.Namespace) -> None:
         train_idx, val_idx = real_split
         real_train = ([real_images[i] for i in train_idx], [real_labels[i] for i in train_idx])
         real_val = (rectify_all([real_images[i] for i in val_idx], INPUT_HEIGHT, INPUT_WIDTH), [real_labels[i] for i in val_idx])
-    batches = WordBatches(synth_train, real_train, args.real_fraction, rng, charset)
+    real_train = with_scene_words(real_train, args.real_scenes or [], args.scene_glob, charset)
+    batches = WordBatches(synth_train, real_train, args.real_fraction, rng, charset, args.rotate)
 
     filters = tuple(args.filters)
-    model = build_crnn(charset.num_classes, filters=filters)
+    model = build_crnn(charset.num_classes, filters=filters, substeps=args.substeps)
+    if args.split_steps_from:
+        trained = build_crnn(charset.num_classes, filters=filters)
+        trained.load_weights(args.split_steps_from)
+        split_steps_into(trained, model)
+        LOG.info("started %d sub-steps per column from %s", args.substeps, args.split_steps_from)
     if args.widen_from:
         small = build_crnn(charset.num_classes, filters=tuple(args.widen_filters))
         small.load_weights(args.widen_from)
@@ -217,7 +248,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--synth", type=Path, help="synthetic words folder (from edge_ocr_train.synth_words)")
     parser.add_argument("--real", type=Path, action="append", help="real words folder with labels.tsv (repeatable)")
+    parser.add_argument("--real-scenes", type=Path, action="append",
+                        help="scene folder (NAME.jpg + NAME.gt.json, repeatable) whose labelled words also train, "
+                             "cut as their upright boxes; never held out")
+    parser.add_argument("--scene-glob", default="*",
+                        help="which scenes of --real-scenes (e.g. 'ic15_*' where the others' words are already in --real)")
     parser.add_argument("--real-fraction", type=float, default=0.5, help="share of real crops per batch when both are given")
+    parser.add_argument("--rotate", type=float, default=0.0,
+                        help="share of real crops turned by up to 30 degrees inside an upright box, as word-crop "
+                             "datasets cut slanted words")
     parser.add_argument("--select-best", action="store_true",
                         help="write --weights-out only when the held-out real accuracy improves (needs --real)")
     parser.add_argument("--charset", default="lower",
@@ -230,6 +269,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--filters", type=int, nargs=7, default=list(FILTERS),
                         help="output channels of the seven trunk convolutions (default: the shipped CRNN's); "
                              "give the export the same with --crnn-filters")
+    parser.add_argument("--substeps", type=int, choices=(1, 2), default=SUBSTEPS,
+                        help="output time steps per 4 input columns (default: the shipped CRNN's); 2 gives narrow "
+                             "letters a step each; give the export the same with --crnn-substeps")
+    parser.add_argument("--split-steps-from", type=Path,
+                        help="start a --substeps 2 network from the weights of a one-step CRNN (same filters and "
+                             "alphabet): it starts reading exactly as that one does")
     parser.add_argument("--widen-from", type=Path, help="start from the weights of a narrower CRNN (see --widen-filters)")
     parser.add_argument("--widen-filters", type=int, nargs=7, default=[32, 64, 96, 96, 128, 128, 192],
                         help="trunk filters of the --widen-from model (default: the first shipped CRNN)")

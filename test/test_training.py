@@ -133,9 +133,10 @@ def test_labels_follow_the_alphabet():
     assert label_for("Café", CHARSETS["signs"]) == ""  # a letter it cannot write: the sample is skipped
 
 
-def test_a_crnn_of_other_widths_trains_and_exports(tmp_path):
-    """train_crnn --filters and export --crnn-filters build the same network, so a wider (or narrower)
-    recognizer goes through the same export as the shipped one."""
+@pytest.mark.parametrize("substeps", [1, 2])
+def test_a_crnn_of_other_widths_trains_and_exports(tmp_path, substeps):
+    """train_crnn --filters/--substeps and export --crnn-filters/--crnn-substeps build the same network,
+    so a wider (or narrower, or finer-stepped) recognizer goes through the same export and engine as the shipped one."""
     pytest.importorskip("tensorflow")
     from edge_ocr_train import export, synth_words, train_crnn
 
@@ -143,12 +144,39 @@ def test_a_crnn_of_other_widths_trains_and_exports(tmp_path):
     synth_words.main(["--out", str(words), "--count", "32", "--workers", "1"])
     filters = ["4", "4", "6", "6", "8", "8", "12"]
     train_crnn.main(["--synth", str(words), "--steps", "2", "--batch", "4", "--eval-every", "2", "--threads", "1",
-                     "--filters", *filters, "--work-dir", str(tmp_path / "crnn"), "--weights-out", str(models / "crnn.weights.h5")])
-    export.main(["--crnn-weights", str(models / "crnn.weights.h5"), "--crnn-filters", *filters, "--calib-words", str(words),
-                 "--samples", "4", "--out", str(models)])
+                     "--filters", *filters, "--substeps", str(substeps),
+                     "--work-dir", str(tmp_path / "crnn"), "--weights-out", str(models / "crnn.weights.h5")])
+    export.main(["--crnn-weights", str(models / "crnn.weights.h5"), "--crnn-filters", *filters,
+                 "--crnn-substeps", str(substeps), "--calib-words", str(words), "--samples", "4", "--out", str(models)])
     report = inspect_model(models / "crnn_int8.tflite")
     assert report.unsupported == [] and not report.dynamic and report.quantized_io
     assert json.loads((models / "model_info.json").read_text())["crnn"]["parameters"] < 20000  # the narrow network
+    for precision in ("float16", "int8"):  # the engine takes the steps from the model
+        pipeline = OcrPipeline.from_config(OcrConfig({
+            "recognizer.model": str(models / "crnn_fp16.tflite"), "recognizer.int8_model": str(models / "crnn_int8.tflite"),
+            "recognizer.charset": str(models / "charset.txt"), "precision": precision, "edgetpu": "off"}))
+        crop = np.full((30, 90, 3), 200, np.uint8)
+        quad = np.array([[[0, 0], [90, 0], [90, 30], [0, 30]]], np.float32)
+        probs = pipeline.recognizer.probabilities(crop, quad, {})
+        assert pipeline.recognize_crop(crop).words and probs.shape == (1, 32 * substeps, pipeline.recognizer.charset.num_classes)
+
+
+def test_a_crnn_split_into_two_steps_per_column_starts_reading_as_the_trained_one():
+    pytest.importorskip("tensorflow")
+    from edge_ocr_ros.recognition.ctc import decode, softmax
+    from edge_ocr_train.crnn_model import build_crnn, split_steps_into
+
+    trained, split = build_crnn(12, filters=(4, 4, 6, 6, 8, 8, 12)), build_crnn(12, filters=(4, 4, 6, 6, 8, 8, 12), substeps=2)
+    rng = np.random.default_rng(0)
+    trained.get_layer("classes").set_weights([rng.normal(0, 3, (1, 1, 12, 12)).astype(np.float32),
+                                              rng.normal(0, 1, 12).astype(np.float32)])  # readings with repeats
+    split_steps_into(trained, split)
+    x = rng.random((16, 32, 128, 1)).astype(np.float32)
+    one, two = softmax(np.asarray(trained(x))), softmax(np.asarray(split(x)))
+    assert two.shape == (16, 64, 12)
+    np.testing.assert_allclose(two[:, ::2], one, atol=1e-5)
+    np.testing.assert_allclose(two[:, 1::2], one, atol=1e-5)
+    assert decode(two, 11)[0] == decode(one, 11)[0]
 
 
 def test_widened_crnn_starts_as_the_narrow_one():
@@ -177,7 +205,7 @@ def test_crnn_fine_tunes_on_real_crops_and_keeps_its_best_weights(tmp_path):
     (real / "labels.tsv").write_text("\n".join(rows) + "\n")
     weights = tmp_path / "crnn.weights.h5"
     train_crnn.main(["--real", str(real), "--steps", "4", "--batch", "4", "--eval-every", "2", "--threads", "1",
-                     "--select-best", "--work-dir", str(tmp_path / "work"), "--weights-out", str(weights)])
+                     "--rotate", "0.5", "--select-best", "--work-dir", str(tmp_path / "work"), "--weights-out", str(weights)])
     log = (tmp_path / "work" / "crnn_log.csv").read_text().splitlines()
     assert log[0].split(",")[:2] == ["step", "loss"] and len(log) == 3 and weights.is_file()
 
@@ -240,3 +268,69 @@ def test_the_real_hold_out_is_the_shipped_runs_whatever_the_synthetic_data():
         np.testing.assert_array_equal(val, shipped_val)
         np.testing.assert_array_equal(train, shipped_train)
     assert not np.array_equal(holdout_splits(0, 11694, 2)[2][1], shipped_val)  # the seed still chooses
+
+
+@pytest.mark.parametrize("degrees", [25.0, -15.0])
+def test_a_rotated_crop_keeps_the_whole_word_slanted_in_an_upright_box(degrees):
+    from edge_ocr_train.word_augment import rotated_in_box
+
+    crop = np.zeros((20, 80), np.uint8)
+    crop[6:14, 4:76] = 255  # a bright "word" bar with margins all round
+    turned = rotated_in_box(crop, degrees)
+    c, s = abs(math.cos(math.radians(degrees))), abs(math.sin(math.radians(degrees)))
+    assert turned.shape == (math.ceil(80 * s + 20 * c), math.ceil(80 * c + 20 * s))
+    bright = np.argwhere(turned > 127)[:, ::-1].astype(np.float32)
+    assert abs(len(bright) - 8 * 72) < 0.1 * 8 * 72  # nothing of the word cut off
+    _, axes = np.linalg.eigh(np.cov(bright.T))
+    x, y = axes[:, -1]  # the word's long axis
+    slant = math.degrees(math.atan2(-y, x))  # image y points down; counter-clockwise is positive, as in OpenCV
+    assert abs((slant - degrees + 90.0) % 180.0 - 90.0) < 2.0
+
+
+def test_scene_words_are_cut_as_upright_boxes_and_only_ever_train(tmp_path):
+    from edge_ocr_train.real_data import read_scene_words
+
+    scene = np.full((100, 200), 128, np.uint8)
+    cv2.imwrite(str(tmp_path / "s1.jpg"), scene)
+    gt = [{"points": [[10, 20], [90, 30], [88, 50], [8, 40]], "text": "EXIT"},  # slanted: its upright box
+          {"points": [[100, 60], [150, 60], [150, 63], [100, 63]], "text": "tiny"},  # 3 px high: skipped
+          {"points": [[120, 70], [180, 70], [180, 90], [120, 90]], "text": None}]  # don't care: skipped
+    (tmp_path / "s1.gt.json").write_text(json.dumps(gt))
+    cv2.imwrite(str(tmp_path / "other.jpg"), scene)
+    (tmp_path / "other.gt.json").write_text(json.dumps(gt[:1]))
+    images, labels = read_scene_words(tmp_path, "s*")
+    assert labels == ["EXIT"] and images[0].shape == (30, 82)
+
+    pytest.importorskip("tensorflow")
+    from edge_ocr_train.train_crnn import CHARSETS, with_scene_words
+
+    crops = ([np.zeros((10, 30), np.uint8)], ["ab"])
+    more, texts = with_scene_words(crops, [tmp_path], "*", CHARSETS["signs"])
+    assert texts == ["ab", "EXIT", "EXIT"] and len(more) == 3
+    assert with_scene_words(None, [tmp_path], "other*", CHARSETS["lower"])[1] == ["exit"]
+
+
+def test_the_held_out_words_folder_holds_the_crops_training_validates_on(tmp_path):
+    pytest.importorskip("tensorflow")
+    from test_docs import load_script
+
+    from edge_ocr_train.real_data import read_word_folder
+    from edge_ocr_train.train_crnn import CHARSETS, keep_writable, real_holdout
+
+    real = tmp_path / "real"
+    real.mkdir()
+    rows = ["café.png\tCafé", "gone.png\tgone", "dash.png\t-"]  # unwritable, missing image, no letter: all skipped
+    cv2.imwrite(str(real / "café.png"), np.zeros((8, 20), np.uint8))
+    cv2.imwrite(str(real / "dash.png"), np.zeros((8, 20), np.uint8))
+    for i in range(60):
+        cv2.imwrite(str(real / f"w{i}.png"), np.full((10, 30), i, np.uint8))
+        rows.append(f"w{i}.png\tW{i}")
+    (real / "labels.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    load_script("holdout_words").main(["--real-words", str(real), "--out", str(tmp_path / "held")])
+    images, labels = read_word_folder(real)
+    keep, labels = keep_writable(labels, CHARSETS["signs"])
+    _, val = real_holdout(len(labels), 1)
+    written = dict(line.split("\t") for line in (tmp_path / "held" / "labels.tsv").read_text().splitlines())
+    assert sorted(written.values()) == sorted(labels[i] for i in val) and len(written) == 6
+    for name, text in written.items():
+        np.testing.assert_array_equal(cv2.imread(str(tmp_path / "held" / name), cv2.IMREAD_GRAYSCALE), images[keep[labels.index(text)]])
