@@ -22,19 +22,27 @@ LOG = logging.getLogger(__name__)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 
-def read_word_folder(folder: Path) -> tuple[list[np.ndarray], list[str]]:
-    """The grayscale crops of ``folder/labels.tsv`` at their own size, with their labels as published
-    (case and punctuation kept; the trainer folds them to its alphabet)."""
+def read_labelled_crops(folder: Path) -> tuple[list[str], list[np.ndarray], list[str]]:
+    """File names, grayscale crops at their own size, and labels as published (case and punctuation
+    kept; the trainer folds them to its alphabet) of ``folder/labels.tsv``; rows whose image does not
+    read or whose label has no letter or digit are skipped."""
     rows = [line.split("\t", 1) for line in (folder / "labels.tsv").read_text(encoding="utf-8").splitlines() if "\t" in line]
-    images, labels = [], []
+    names, images, labels = [], [], []
     for name, text in tqdm(rows, desc=f"read {folder.name}", unit="img"):
         label = text.strip()
         img = cv2.imread(str(folder / name), cv2.IMREAD_GRAYSCALE)
         if img is None or not label_of(label):
             continue
+        names.append(name)
         images.append(img)
         labels.append(label)
     LOG.info("%s: %d labelled word crops", folder, len(labels))
+    return names, images, labels
+
+
+def read_word_folder(folder: Path) -> tuple[list[np.ndarray], list[str]]:
+    """The crops and labels of ``read_labelled_crops``."""
+    _, images, labels = read_labelled_crops(folder)
     return images, labels
 
 

@@ -120,6 +120,13 @@ def keep_writable(labels: list[str], charset: Charset) -> tuple[np.ndarray, list
     return keep, [folded[i] for i in keep]
 
 
+def writable_crops(parts: list[tuple[list[np.ndarray], list[str]]], charset: Charset) -> tuple[list[np.ndarray], list[str]]:
+    """The crops of several (images, labels) sources, in order, whose text the alphabet can write (``keep_writable``)."""
+    keep, labels = keep_writable([t for p in parts for t in p[1]], charset)
+    everything = [img for p in parts for img in p[0]]
+    return [everything[i] for i in keep], labels
+
+
 def load_synth(folder: Path, charset: Charset = CHARSET) -> tuple[np.ndarray, list[str]]:
     images = np.load(folder / "images.npy", mmap_mode="r")
     labels = (folder / "labels.txt").read_text(encoding="utf-8").split("\n")[: len(images)]
@@ -160,13 +167,11 @@ def with_scene_words(real_train: tuple[list[np.ndarray], list[str]] | None, fold
                      charset: Charset) -> tuple[list[np.ndarray], list[str]] | None:
     """The real training crops plus the labelled words of scene folders. Scene words only ever train:
     the real hold-out stays the word folders' (``real_holdout``), comparable from run to run."""
-    parts = [read_scene_words(f, pattern) for f in folders]
-    keep, labels = keep_writable([t for p in parts for t in p[1]], charset)
-    if not len(keep):
+    scene_images, scene_labels = writable_crops([read_scene_words(f, pattern) for f in folders], charset)
+    if not scene_labels:
         return real_train
-    everything = [img for p in parts for img in p[0]]
     images, texts = real_train if real_train is not None else ([], [])
-    return images + [everything[i] for i in keep], texts + labels
+    return images + scene_images, texts + scene_labels
 
 
 def train(args: argparse.Namespace) -> None:
@@ -176,10 +181,7 @@ def train(args: argparse.Namespace) -> None:
     synth_train = synth_val = real_train = real_val = None
     charset = charset_named(args.charset)
     synth = load_synth(args.synth, charset) if args.synth else None
-    parts = [read_word_folder(f) for f in args.real or []]
-    keep, real_labels = keep_writable([t for p in parts for t in p[1]], charset)
-    everything = [img for p in parts for img in p[0]]
-    real_images = [everything[i] for i in keep]
+    real_images, real_labels = writable_crops([read_word_folder(f) for f in args.real or []], charset)
     rng, synth_split, real_split = holdout_splits(len(synth[1]) if synth else 0, len(real_labels), args.seed)
     if synth_split is not None:
         (train_idx, val_idx), (images, labels) = synth_split, synth

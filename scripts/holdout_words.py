@@ -16,8 +16,8 @@ import logging
 import shutil
 from pathlib import Path
 
+from edge_ocr_train.real_data import read_labelled_crops
 from edge_ocr_train.train_crnn import charset_named, keep_writable, real_holdout
-from edge_ocr_train.words import label_of
 
 LOG = logging.getLogger("holdout_words")
 
@@ -30,16 +30,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--charset", default="signs", help="CRNN training's --charset")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    rows = [line.split("\t", 1) for line in (args.real_words / "labels.tsv").read_text(encoding="utf-8").splitlines()
-            if "\t" in line]
-    # the same crops, in the same order, as train_crnn's read_word_folder + keep_writable see them
-    readable = [(name, text.strip()) for name, text in rows if (args.real_words / name).is_file() and label_of(text.strip())]
-    keep, _ = keep_writable([text for _, text in readable], charset_named(args.charset))
+    names, _, labels = read_labelled_crops(args.real_words)  # the crops, in order, that train_crnn reads
+    keep, _ = keep_writable(labels, charset_named(args.charset))
     _, held_out = real_holdout(len(keep), args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     lines = []
     for i in sorted(held_out):
-        name, text = readable[keep[i]]
+        name, text = names[keep[i]], labels[keep[i]]
         shutil.copyfile(args.real_words / name, args.out / name)
         lines.append(f"{name}\t{text}")
     (args.out / "labels.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
