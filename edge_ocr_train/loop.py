@@ -6,6 +6,7 @@ import argparse
 import logging
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,9 @@ def add_training_options(parser: argparse.ArgumentParser, name: str, steps: int,
     parser.add_argument("--weights-out", type=Path, default=Path(f"models/{name}.weights.h5"))
     parser.add_argument("--init-weights", type=Path, help="start from these float weights (fine-tuning)")
     parser.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --work-dir")
+    parser.add_argument("--average", type=float, default=0.0, metavar="DECAY",
+                        help="validate and write an exponential moving average of the weights with this decay per "
+                             "step (e.g. 0.999); 0: the last step's weights")
 
 
 def configure_tensorflow(threads: int, seed: int) -> None:
@@ -52,23 +56,31 @@ def make_optimizer(lr: float, steps: int):
 
 def train_loop(*, name: str, model, optimizer, schedule, steps: int, work_dir: Path, weights_out: Path,
                resume: bool, init_weights: Path | None, eval_every: int, fields: list[str],
-               train_step: Callable[[], float], evaluate: Callable[[], dict[str, float]], select: str | None = None) -> None:
+               train_step: Callable[[], float], evaluate: Callable[[], dict[str, float]], select: str | None = None,
+               average: float = 0.0) -> None:
     """Run ``train_step`` until ``steps``; every ``eval_every`` steps log ``evaluate()`` and checkpoint
     (model and optimizer, for --resume). The float weights go to ``weights_out`` at every evaluation,
     or, with ``select``, only when that validation field beats its best so far in this run (a
-    fine-tune that starts to overfit then keeps its best weights)."""
+    fine-tune that starts to overfit then keeps its best weights). With ``average`` (a decay per
+    step), evaluation and the written weights are a moving average of the weights (``WeightAverage``)."""
     import tensorflow as tf
+
+    from .weight_average import WeightAverage
 
     if init_weights:
         model.load_weights(init_weights)
         LOG.info("initialised from %s", init_weights)
     work_dir.mkdir(parents=True, exist_ok=True)
     weights_out.parent.mkdir(parents=True, exist_ok=True)
-    ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer)
+    averaged = WeightAverage(model, average) if average else None
+    ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer, **({"average": averaged} if averaged else {}))
     manager = tf.train.CheckpointManager(ckpt, work_dir / "ckpt", max_to_keep=2)
     if resume and manager.latest_checkpoint:
-        ckpt.restore(manager.latest_checkpoint)
+        ckpt.restore(manager.latest_checkpoint).expect_partial()
         LOG.info("resumed from %s at step %d", manager.latest_checkpoint, int(optimizer.iterations.numpy()))
+        if averaged and not any(name.startswith("average/") for name, _ in tf.train.list_variables(manager.latest_checkpoint)):
+            averaged.reset()
+            LOG.info("the checkpoint holds no weight average: it starts at the resumed weights")
     log = TrainingLog(work_dir / f"{name}_log.csv", ["step", "loss", "lr", *fields, "elapsed_s"])
     start = int(optimizer.iterations.numpy())
     t0 = time.time()
@@ -77,19 +89,23 @@ def train_loop(*, name: str, model, optimizer, schedule, steps: int, work_dir: P
     bar = tqdm(range(start, steps), initial=start, total=steps, desc=name, unit="step")
     for i in bar:
         losses.append(train_step())
+        if averaged:
+            averaged.update()
         done = i + 1
         if done % 20 == 0:
             bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
         if done % eval_every == 0 or done == steps:
-            row = {"step": done, "loss": float(np.mean(losses[-eval_every:])), "lr": float(schedule(done)),
-                   **evaluate(), "elapsed_s": time.time() - t0}
-            log.append(**row)
-            LOG.info("step %d %s", done, {k: round(v, 4) for k, v in row.items()})
+            with averaged.applied() if averaged else nullcontext():
+                row = {"step": done, "loss": float(np.mean(losses[-eval_every:])), "lr": float(schedule(done)),
+                       **evaluate(), "elapsed_s": time.time() - t0}
+                log.append(**row)
+                LOG.info("step %d %s", done, {k: round(v, 4) for k, v in row.items()})
+                if select is None or row.get(select, -np.inf) > best:
+                    best = row.get(select, best) if select else best
+                    model.save_weights(weights_out)
+                    LOG.info("float weights written to %s (step %d)", weights_out, done)
             manager.save(checkpoint_number=done)
-            if select is None or row.get(select, -np.inf) > best:
-                best = row.get(select, best) if select else best
-                model.save_weights(weights_out)
-                LOG.info("float weights written to %s (step %d)", weights_out, done)
             log.plot(work_dir / f"{name}_training.png", f"{name} training")
     if select is None:
-        model.save_weights(weights_out)
+        with averaged.applied() if averaged else nullcontext():
+            model.save_weights(weights_out)

@@ -243,7 +243,8 @@ def train(args: argparse.Namespace) -> None:
     train_loop(name="crnn", model=model, optimizer=optimizer, schedule=schedule, steps=args.steps,
                work_dir=args.work_dir, weights_out=args.weights_out, resume=args.resume,
                init_weights=args.init_weights, eval_every=args.eval_every, fields=["synth_acc", "real_acc", "real_acc_folded"],
-               train_step=train_step, evaluate=evaluate, select="real_acc" if args.select_best and real_val else None)
+               train_step=train_step, evaluate=evaluate, select="real_acc" if args.select_best and real_val else None,
+               average=args.average)
 
 
 def main(argv: list[str] | None = None) -> None:

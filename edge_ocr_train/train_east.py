@@ -190,7 +190,7 @@ def train(args: argparse.Namespace) -> None:
     train_loop(name="east", model=model, optimizer=optimizer, schedule=schedule, steps=args.steps,
                work_dir=args.work_dir, weights_out=args.weights_out, resume=args.resume,
                init_weights=init_weights, eval_every=args.eval_every, fields=["val_dice", "val_geo"],
-               train_step=lambda: float(step(*map(tf.constant, batches.next()))), evaluate=evaluate)
+               train_step=lambda: float(step(*map(tf.constant, batches.next()))), evaluate=evaluate, average=args.average)
 
 
 def main(argv: list[str] | None = None) -> None:

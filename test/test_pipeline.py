@@ -298,3 +298,33 @@ def test_word_crops_are_read_without_the_margin():
     crop[4:28, 8:16] = 250
     crop[4:28, 40:48] = 128
     assert wide.recognize_crop(crop).words[0].confidence == base.recognize_crop(crop).words[0].confidence
+
+
+def _sign(text: str, scale: float, thickness: int) -> tuple[np.ndarray, int]:
+    """A 640 x 480 frame filled by one word, as a robot sees a sign close up, and the word's width."""
+    import cv2
+
+    image = np.full((480, 640, 3), 235, np.uint8)
+    (w, h), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    cv2.putText(image, text, ((640 - w) // 2, (480 + h) // 2), cv2.FONT_HERSHEY_SIMPLEX, scale, (20, 20, 160), thickness,
+                cv2.LINE_AA)
+    return image, w
+
+
+@pytest.mark.parametrize("precision", ["float16", "int8"])
+def test_a_word_filling_the_frame_is_found_by_the_coarse_pass(precision):
+    """Letters 160 px high: the shipped detector alone breaks them up (no box reads), its half-resolution pass
+    sees an ordinary word."""
+    image, width = _sign("EXIT", 6, 25)
+    one_pass = OcrPipeline.from_config(OcrConfig({"precision": precision, "detector.coarse_scale": 0.0})).run(image)
+    both = OcrPipeline.from_config(OcrConfig({"precision": precision})).run(image)
+    assert [w.text for w in both.words] == ["EXIT"] and "EXIT" not in [w.text for w in one_pass.words]
+    assert both.words[0].box[2] > 0.75 * width  # the whole word (EAST's boxes sit inside the strokes' outer edges)
+
+
+def test_a_word_both_passes_find_is_reported_once():
+    image, _ = _sign("EXIT", 2.5, 8)  # letters about 70 px high: the first pass reads them too
+    config = {"detector.coarse_min_size": 0.0}  # every coarse box may join
+    one_pass = OcrPipeline.from_config(OcrConfig({**config, "detector.coarse_scale": 0.0})).run(image)
+    both = OcrPipeline.from_config(OcrConfig(config)).run(image)
+    assert [w.text for w in one_pass.words] == [w.text for w in both.words] == ["EXIT"]

@@ -334,3 +334,66 @@ def test_the_held_out_words_folder_holds_the_crops_training_validates_on(tmp_pat
     assert sorted(written.values()) == sorted(labels[i] for i in val) and len(written) == 6
     for name, text in written.items():
         np.testing.assert_array_equal(cv2.imread(str(tmp_path / "held" / name), cv2.IMREAD_GRAYSCALE), images[keep[labels.index(text)]])
+
+
+def _linear_training(tmp_path, steps: int, average: float, resume: bool = False):
+    """A one-weight model trained by hand-made steps through the shared loop; returns (model, steps' weights)."""
+    pytest.importorskip("tensorflow")
+    import keras
+    import tensorflow as tf
+
+    from edge_ocr_train.loop import make_optimizer, train_loop
+
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
+    model.set_weights([np.array([[1.0]], np.float32)])
+    optimizer, schedule = make_optimizer(0.1, steps)
+    seen = []
+
+    def train_step() -> float:
+        optimizer.apply_gradients([(tf.constant([[1.0]]), model.trainable_variables[0])])
+        seen.append(float(model.trainable_variables[0].numpy()[0, 0]))
+        return 0.0
+
+    train_loop(name="toy", model=model, optimizer=optimizer, schedule=schedule, steps=steps, work_dir=tmp_path / "work",
+               weights_out=tmp_path / "toy.weights.h5", resume=resume, init_weights=None, eval_every=2, fields=[],
+               train_step=train_step, evaluate=dict, average=average)
+    return model, seen
+
+
+def test_the_weight_average_is_what_training_writes_and_the_model_keeps_its_own_weights(tmp_path):
+    model, seen = _linear_training(tmp_path, steps=2, average=0.5)
+    expected = 0.5 * (0.5 * 1.0 + 0.5 * seen[0]) + 0.5 * seen[1]  # starts at the initial weight 1.0
+    assert seen[0] != seen[1] != expected
+    assert float(model.trainable_variables[0].numpy()[0, 0]) == pytest.approx(seen[1])
+    model.load_weights(tmp_path / "toy.weights.h5")
+    assert float(model.trainable_variables[0].numpy()[0, 0]) == pytest.approx(expected)
+
+
+def test_a_resumed_run_keeps_its_weight_average_or_starts_one(tmp_path):
+    _, first = _linear_training(tmp_path, steps=2, average=0.5)
+    written = tmp_path / "toy.weights.h5"
+    model, seen = _linear_training(tmp_path, steps=4, average=0.5, resume=True)
+    average = 0.5 * (0.5 * 1.0 + 0.5 * first[0]) + 0.5 * first[1]  # restored from the checkpoint
+    for weight in seen:
+        average = 0.5 * average + 0.5 * weight
+    model.load_weights(written)
+    assert float(model.trainable_variables[0].numpy()[0, 0]) == pytest.approx(average)
+    # a checkpoint written without an average: the average starts at the resumed weights
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    _, first = _linear_training(plain, steps=2, average=0.0)
+    model, seen = _linear_training(plain, steps=4, average=0.5, resume=True)
+    model.load_weights(plain / "toy.weights.h5")
+    expected = 0.5 * (0.5 * first[1] + 0.5 * seen[0]) + 0.5 * seen[1]
+    assert float(model.trainable_variables[0].numpy()[0, 0]) == pytest.approx(expected)
+
+
+def test_the_weight_average_refuses_a_decay_outside_0_1():
+    pytest.importorskip("tensorflow")
+    import keras
+
+    from edge_ocr_train.weight_average import WeightAverage
+
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match="decay"):
+        WeightAverage(model, 1.0)

@@ -15,6 +15,7 @@ from ..geometry import quad_sizes
 from ..results import Detections
 from ..runtime.interpreter import InterpreterFactory
 from ..runtime.tensor_io import TensorSpec, code_values, dequantize, inputs_of, outputs_of, quantize_into
+from .coarse_pass import join_coarse_words
 from .nms import locality_merge, rotated_nms
 from .rbox import DISTANCE_SCALE, STRIDE, decode_rbox
 from .score_extent import extend_to_score_extent
@@ -39,6 +40,8 @@ class DetectorSettings:
     padding: float
     min_size: float
     max_detections: int
+    coarse_scale: float
+    coarse_min_size: float
     mean: list[float]  # RGB order
     std: list[float]
     channel_order: str
@@ -150,7 +153,7 @@ class EastDetector:
         if self.dynamic_size:
             self.model.use_size(self.max_size)
         self.plan: ViewPlan | None = None
-        self._working = self._working_buffer = np.empty((0, 0, 3), np.uint8)
+        self._working = self._working_buffer = self._coarse_buffer = np.empty((0, 0, 3), np.uint8)
         self.configure(settings)
 
     @property
@@ -322,7 +325,36 @@ class EastDetector:
         return self.to_source(*self.boxes(score, distances, angle), source_size)
 
     def detect(self, image: np.ndarray, timings: dict[str, float]) -> Detections:
-        """The word boxes of a BGR image in its own pixels; stage times go into ``timings`` (ms)."""
+        """The word boxes of a BGR image in its own pixels; stage times go into ``timings`` (ms).
+
+        With ``coarse_scale``, a second pass over the frame at that share of the detection resolution
+        finds the words too large for the first: EAST, trained on small and medium words, breaks a word
+        much taller than about 48 of its input pixels into pieces or misses it. The coarse pass's large
+        words (``coarse_min_size``) join the first pass's (``coarse_pass.join_coarse_words``)."""
+        detections = self._detect_once(image, timings)
+        scale = self.settings.coarse_scale
+        if scale <= 0.0:
+            return detections
+        working = self.plan.working
+        size = (max(32, round(working[0] * scale)), max(32, round(working[1] * scale)))
+        if self._coarse_buffer.shape[:2] != (size[1], size[0]):
+            self._coarse_buffer = np.empty((size[1], size[0], 3), np.uint8)
+        cv2.resize(image, size, dst=self._coarse_buffer, interpolation=cv2.INTER_AREA)
+        spent: dict[str, float] = {}
+        coarse = self._detect_once(self._coarse_buffer, spent)
+        t0 = time.perf_counter()
+        source_per_working = image.shape[1] / working[0]
+        quads = coarse.quads * np.array([image.shape[1] / size[0], image.shape[0] / size[1]], np.float32)
+        large = np.minimum(*quad_sizes(quads)) >= self.settings.coarse_min_size * source_per_working
+        detections = join_coarse_words(detections, Detections(quads[large], coarse.scores[large]),
+                                       self.settings.nms_threshold, self.settings.max_detections)
+        spent["decode_nms"] += (time.perf_counter() - t0) * 1e3
+        for stage, ms in spent.items():
+            timings[stage] += ms
+        return detections
+
+    def _detect_once(self, image: np.ndarray, timings: dict[str, float]) -> Detections:
+        """One pass of the detector over ``image`` (letterboxed, or in tiles), boxes in its pixels."""
         t0 = time.perf_counter()
         plan = self.preprocess(image)
         t1 = time.perf_counter()
