@@ -328,3 +328,15 @@ def test_a_word_both_passes_find_is_reported_once():
     one_pass = OcrPipeline.from_config(OcrConfig({**config, "detector.coarse_scale": 0.0})).run(image)
     both = OcrPipeline.from_config(OcrConfig(config)).run(image)
     assert [w.text for w in one_pass.words] == [w.text for w in both.words] == ["EXIT"]
+
+
+def test_the_coarse_pass_of_static_detectors_takes_the_smallest_model_that_holds_its_frame():
+    """A 1280 x 720 frame: the first pass letterboxes it into the 1280 x 736 model, the coarse pass's
+    640 x 360 frame fits the 640 x 480 one (a third of the work), not a quarter of the large one."""
+    frame = np.full((720, 1280, 3), 200, np.uint8)
+    pipeline = OcrPipeline.from_config(OcrConfig({"precision": "int8", "detector.coarse_scale": 0.0}))
+    pipeline.run(frame)
+    assert pipeline.detector.model.size == (1280, 736)
+    pipeline.update(OcrConfig({"precision": "int8"}))  # a runtime setting: no reload
+    pipeline.run(frame)
+    assert pipeline.detector.model.size == (640, 480)  # the last pass run is the coarse one

@@ -202,19 +202,24 @@ class EastDetector:
         self._pad = np.clip(np.rint(self._mean), 0, 255).astype(np.uint8)  # the mean colour, in the model's order
         self._tables: dict[int, np.ndarray] = {}  # quantizing lookup tables, per static model
 
-    def _plan(self, width: int, height: int) -> ViewPlan:
-        """Choose the model for this frame and the views it gets (one for a dynamic model)."""
+    def _plan(self, width: int, height: int, coarse: bool = False) -> ViewPlan:
+        """Choose the model for this frame and the views it gets (one for a dynamic model). A coarse
+        pass's small frame takes the smallest static model that holds it whole, not the largest model
+        of its aspect ratio, which would spend a full-size inference on a quarter of its input."""
         if self.dynamic_size:
             size = self.input_size(width, height)
             self.model.use_size(size)
             return ViewPlan(1.0, size, size, ((0, 0),))
-        self.model = self.models[closest_aspect([m.size for m in self.models], width, height)]
+        holding = [m for m in self.models if m.size[0] >= width and m.size[1] >= height] if coarse else []
+        self.model = (min(holding, key=lambda m: m.size[0] * m.size[1]) if holding
+                      else self.models[closest_aspect([m.size for m in self.models], width, height)])
         return plan_views((width, height), self.model.size, self.max_size, self.settings.tiles,
                           self.settings.tile_overlap)
 
-    def preprocess(self, image: np.ndarray) -> ViewPlan:
-        """Plan the views of ``image`` and load the first into the input tensor; returns the plan."""
-        plan = self._plan(image.shape[1], image.shape[0])
+    def preprocess(self, image: np.ndarray, coarse: bool = False) -> ViewPlan:
+        """Plan the views of ``image`` (a coarse pass's frame with ``coarse``) and load the first into
+        the input tensor; returns the plan."""
+        plan = self._plan(image.shape[1], image.shape[0], coarse)
         if self.dynamic_size:  # stretched (or fitted) to a multiple of 32 on each axis
             self._working = None
             self._resize_into(image, self.model.buffer)
@@ -341,7 +346,7 @@ class EastDetector:
             self._coarse_buffer = np.empty((size[1], size[0], 3), np.uint8)
         cv2.resize(image, size, dst=self._coarse_buffer, interpolation=cv2.INTER_AREA)
         spent: dict[str, float] = {}
-        coarse = self._detect_once(self._coarse_buffer, spent)
+        coarse = self._detect_once(self._coarse_buffer, spent, coarse=True)
         t0 = time.perf_counter()
         source_per_working = image.shape[1] / working[0]
         quads = coarse.quads * np.array([image.shape[1] / size[0], image.shape[0] / size[1]], np.float32)
@@ -353,10 +358,10 @@ class EastDetector:
             timings[stage] += ms
         return detections
 
-    def _detect_once(self, image: np.ndarray, timings: dict[str, float]) -> Detections:
+    def _detect_once(self, image: np.ndarray, timings: dict[str, float], coarse: bool = False) -> Detections:
         """One pass of the detector over ``image`` (letterboxed, or in tiles), boxes in its pixels."""
         t0 = time.perf_counter()
-        plan = self.preprocess(image)
+        plan = self.preprocess(image, coarse)
         t1 = time.perf_counter()
         if not plan.tiled:
             maps = self.infer()
