@@ -340,3 +340,12 @@ def test_the_coarse_pass_of_static_detectors_takes_the_smallest_model_that_holds
     pipeline.update(OcrConfig({"precision": "int8"}))  # a runtime setting: no reload
     pipeline.run(frame)
     assert pipeline.detector.model.size == (640, 480)  # the last pass run is the coarse one
+
+
+def test_the_coarse_pass_keeps_its_half_size_when_frames_are_stretched():
+    """With keep_aspect off the first pass stretches every frame to width x height; the coarse pass runs at
+    half of that, not stretched back up to it (which would only repeat the first pass)."""
+    pipeline = OcrPipeline.from_config(OcrConfig({"detector.keep_aspect": False, "detector.width": 640,
+                                                  "detector.height": 480}))
+    pipeline.run(np.full((720, 1280, 3), 200, np.uint8))
+    assert pipeline.detector.size == (320, 256)  # 320 x 240, rounded to multiples of 32

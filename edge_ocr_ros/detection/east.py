@@ -171,12 +171,13 @@ class EastDetector:
         """That model's input width and height."""
         return self.model.size
 
-    def input_size(self, width: int, height: int) -> tuple[int, int]:
+    def input_size(self, width: int, height: int, keep_aspect: bool | None = None) -> tuple[int, int]:
         """The dynamic model's input for a width x height image: the configured size, or with keep_aspect
-        the image scaled to fit inside it (never up), rounded to multiples of 32. A static model's own size."""
+        (default: the setting's) the image scaled to fit inside it (never up), rounded to multiples of 32.
+        A static model's own size."""
         if not self.dynamic_size:
             return self.models[closest_aspect([m.size for m in self.models], width, height)].size
-        if not self.settings.keep_aspect:
+        if not (self.settings.keep_aspect if keep_aspect is None else keep_aspect):
             return self.max_size
         scale = min(self.max_size[0] / width, self.max_size[1] / height, 1.0)
         return (int(np.clip(round(width * scale / 32) * 32, 32, self.max_size[0])),
@@ -206,8 +207,8 @@ class EastDetector:
         """Choose the model for this frame and the views it gets (one for a dynamic model). A coarse
         pass's small frame takes the smallest static model that holds it whole, not the largest model
         of its aspect ratio, which would spend a full-size inference on a quarter of its input."""
-        if self.dynamic_size:
-            size = self.input_size(width, height)
+        if self.dynamic_size:  # a coarse frame is already at its working size: never stretched back up
+            size = self.input_size(width, height, keep_aspect=True if coarse else None)
             self.model.use_size(size)
             return ViewPlan(1.0, size, size, ((0, 0),))
         holding = [m for m in self.models if m.size[0] >= width and m.size[1] >= height] if coarse else []
