@@ -72,7 +72,7 @@ MIN_TEXT_CONFIDENCE = 0.95
 # chosen on the real training scenes (models/README.md, "Crop margin and second look")
 CROP_MARGIN, SECOND_LOOK_FROM = 0.075, 0.0
 SPLIT_GAP, SPLIT_RATIO = 1.2, 1.8  # a box's reading is cut at a space (recognition/word_split.py)
-COARSE_SCALE, COARSE_MIN_SIZE = 0.5, 48.0  # the second, coarse detection pass (models/README.md, "Large words")
+COARSE_SCALE, COARSE_PASSES, COARSE_MIN_SIZE = 0.5, 1, 48.0  # coarse detection passes (models/README.md, "Large words")
 SCHEMA: dict[str, Setting] = {
     "edgetpu": Setting("auto", "Edge TPU use: auto (TPU when present and an *_edgetpu.tflite model exists), on, off",
                        choices=("auto", "on", "off")),
@@ -108,12 +108,16 @@ SCHEMA: dict[str, Setting] = {
                                  0.0, 10000.0, reload=False),
     "detector.max_detections": Setting(100, "most words kept per image (highest scores first)", 1, 1000,
                                        reload=False),
-    "detector.coarse_scale": Setting(COARSE_SCALE, "a second detection pass over the frame at this share of the "
-                                     "detection resolution finds words too large for the first; 0: one pass",
+    "detector.coarse_scale": Setting(COARSE_SCALE, "coarse detection passes over the frame at this share of the "
+                                     "detection resolution (and its powers) find words too large for the first; 0: one pass",
                                      0.0, 0.9, reload=False),
-    "detector.coarse_min_size": Setting(COARSE_MIN_SIZE, "the coarse pass's words whose shorter side is at least this "
-                                        "many detection-resolution pixels join the first pass's (overlaps: the higher "
-                                        "score wins)", 0.0, 10000.0, reload=False),
+    "detector.coarse_passes": Setting(COARSE_PASSES, "how many coarse passes, each at coarse_scale of the one before "
+                                      "(2 finds a word filling the frame's height, for 1.1-1.2x the time); 0: one pass",
+                                      0, 4, reload=False),
+    "detector.coarse_min_size": Setting(COARSE_MIN_SIZE, "the first coarse pass's words whose shorter side is at least "
+                                        "this many detection-resolution pixels join the first pass's (overlaps: the higher "
+                                        "score wins); the next pass's at least this divided by coarse_scale, and so on",
+                                        0.0, 10000.0, reload=False),
     "detector.mean": Setting(MEAN_RGB, "per-channel mean subtracted from the detector input, in RGB order"),
     "detector.std": Setting([1.0, 1.0, 1.0], "per-channel divisor of the detector input, in RGB order"),
     "detector.channel_order": Setting("bgr", "channel order the detector model expects", choices=("bgr", "rgb")),

@@ -322,6 +322,15 @@ def test_a_word_filling_the_frame_is_found_by_the_coarse_pass(precision):
     assert both.words[0].box[2] > 0.75 * width  # the whole word (EAST's boxes sit inside the strokes' outer edges)
 
 
+@pytest.mark.parametrize("precision", ["float16", "int8"])
+def test_a_word_filling_the_frame_height_is_found_by_the_second_coarse_pass(precision):
+    """Letters 378 px high on a 480 px frame: the half-resolution pass still breaks them up; the quarter-resolution one reads them."""
+    image, _ = _sign("GO", 14, 56)
+    one_coarse = OcrPipeline.from_config(OcrConfig({"precision": precision})).run(image)  # the default: one
+    both = OcrPipeline.from_config(OcrConfig({"precision": precision, "detector.coarse_passes": 2})).run(image)
+    assert [w.text for w in both.words] == ["GO"] and "GO" not in [w.text for w in one_coarse.words]
+
+
 def test_a_word_both_passes_find_is_reported_once():
     image, _ = _sign("EXIT", 2.5, 8)  # letters about 70 px high: the first pass reads them too
     config = {"detector.coarse_min_size": 0.0}  # every coarse box may join

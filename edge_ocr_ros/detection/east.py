@@ -24,6 +24,7 @@ from .views import ViewPlan, closest_aspect, plan_views, touches_inner_edge
 
 __all__ = ["DetectorSettings", "EastDetector", "EastModel", "EastOutputs"]
 EDGE_MARGIN = 2 * STRIDE  # a box this close to a tile's inner edge may be cut by it
+MIN_COARSE_SIDE = 64  # a coarse pass whose frame would be smaller than this on a side is not run
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class DetectorSettings:
     min_size: float
     max_detections: int
     coarse_scale: float
+    coarse_passes: int
     coarse_min_size: float
     mean: list[float]  # RGB order
     std: list[float]
@@ -153,7 +155,8 @@ class EastDetector:
         if self.dynamic_size:
             self.model.use_size(self.max_size)
         self.plan: ViewPlan | None = None
-        self._working = self._working_buffer = self._coarse_buffer = np.empty((0, 0, 3), np.uint8)
+        self._working = self._working_buffer = np.empty((0, 0, 3), np.uint8)
+        self._coarse_buffers: list[np.ndarray] = []  # one per coarse pass, kept from frame to frame
         self.configure(settings)
 
     @property
@@ -333,30 +336,35 @@ class EastDetector:
     def detect(self, image: np.ndarray, timings: dict[str, float]) -> Detections:
         """The word boxes of a BGR image in its own pixels; stage times go into ``timings`` (ms).
 
-        With ``coarse_scale``, a second pass over the frame at that share of the detection resolution
-        finds the words too large for the first: EAST, trained on small and medium words, breaks a word
-        much taller than about 48 of its input pixels into pieces or misses it. The coarse pass's large
-        words (``coarse_min_size``) join the first pass's (``coarse_pass.join_coarse_words``)."""
+        With ``coarse_scale`` and ``coarse_passes``, further passes over the frame at ``coarse_scale``,
+        its square and so on of the detection resolution find the words too large for the first: EAST,
+        trained on small and medium words, breaks a word much taller than about 48 of its input pixels
+        into pieces or misses it. Each pass's large words (``coarse_min_size`` at the first coarse pass,
+        twice that at the next for a scale of 0.5) join the words found so far (``coarse_pass.join_coarse_words``)."""
         detections = self._detect_once(image, timings)
-        scale = self.settings.coarse_scale
-        if scale <= 0.0:
-            return detections
+        scale, passes = self.settings.coarse_scale, self.settings.coarse_passes
         working = self.plan.working
-        size = (max(32, round(working[0] * scale)), max(32, round(working[1] * scale)))
-        if self._coarse_buffer.shape[:2] != (size[1], size[0]):
-            self._coarse_buffer = np.empty((size[1], size[0], 3), np.uint8)
-        cv2.resize(image, size, dst=self._coarse_buffer, interpolation=cv2.INTER_AREA)
-        spent: dict[str, float] = {}
-        coarse = self._detect_once(self._coarse_buffer, spent, coarse=True)
-        t0 = time.perf_counter()
         source_per_working = image.shape[1] / working[0]
-        quads = coarse.quads * np.array([image.shape[1] / size[0], image.shape[0] / size[1]], np.float32)
-        large = np.minimum(*quad_sizes(quads)) >= self.settings.coarse_min_size * source_per_working
-        detections = join_coarse_words(detections, Detections(quads[large], coarse.scores[large]),
-                                       self.settings.nms_threshold, self.settings.max_detections)
-        spent["decode_nms"] += (time.perf_counter() - t0) * 1e3
-        for stage, ms in spent.items():
-            timings[stage] += ms
+        for k in range(1, passes + 1 if scale > 0.0 else 1):
+            size = (round(working[0] * scale**k), round(working[1] * scale**k))
+            if min(size) < MIN_COARSE_SIDE:
+                break
+            if len(self._coarse_buffers) < k:
+                self._coarse_buffers.append(np.empty((0, 0, 3), np.uint8))
+            if self._coarse_buffers[k - 1].shape[:2] != (size[1], size[0]):
+                self._coarse_buffers[k - 1] = np.empty((size[1], size[0], 3), np.uint8)
+            frame = cv2.resize(image, size, dst=self._coarse_buffers[k - 1], interpolation=cv2.INTER_AREA)
+            spent: dict[str, float] = {}
+            coarse = self._detect_once(frame, spent, coarse=True)
+            t0 = time.perf_counter()
+            quads = coarse.quads * np.array([image.shape[1] / size[0], image.shape[0] / size[1]], np.float32)
+            min_size = self.settings.coarse_min_size / scale ** (k - 1) * source_per_working
+            large = np.minimum(*quad_sizes(quads)) >= min_size
+            detections = join_coarse_words(detections, Detections(quads[large], coarse.scores[large]),
+                                           self.settings.nms_threshold, self.settings.max_detections)
+            spent["decode_nms"] += (time.perf_counter() - t0) * 1e3
+            for stage, ms in spent.items():
+                timings[stage] += ms
         return detections
 
     def _detect_once(self, image: np.ndarray, timings: dict[str, float], coarse: bool = False) -> Detections:

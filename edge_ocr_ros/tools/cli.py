@@ -75,10 +75,13 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--nms", type=float, help="NMS IoU threshold (0..1)")
     g.add_argument("--padding", type=float, help="fraction each box grows on every side (0..1)")
     g.add_argument("--coarse-scale", type=float,
-                   help="second detection pass at this share of the resolution, for words too large for the first "
-                        "(0..0.9; 0: one pass; default 0.5)")
+                   help="coarse detection passes at this share of the resolution (and its powers), for words too large "
+                        "for the first (0..0.9; 0: one pass; default 0.5)")
+    g.add_argument("--coarse-passes", type=int, help="how many coarse passes, each at --coarse-scale of the one before "
+                                                      "(0..4; default 1; 2 also finds a word filling the frame)")
     g.add_argument("--coarse-min-size", type=float,
-                   help="the coarse pass's words at least this many detection pixels high join the first pass's")
+                   help="the first coarse pass's words at least this many detection pixels high join the first pass's "
+                        "(the next pass's: this / --coarse-scale)")
     g.add_argument("--width", type=int, help="detection resolution, a multiple of 32: the float model's largest input; "
                                               "int8 models cut frames into tiles up to it (with --tiles auto)")
     g.add_argument("--height", type=int, help="detection resolution's height, a multiple of 32 (as --width)")
@@ -111,7 +114,8 @@ def config_from_args(args: argparse.Namespace) -> OcrConfig:
                        ("edgetpu", "edgetpu"), ("edgetpu_device", "edgetpu_device"), ("tiles", "detector.tiles"),
                        ("tile_overlap", "detector.tile_overlap"), ("split_gap", "recognizer.split_gap"),
                        ("crop_margin", "recognizer.crop_margin"), ("second_look_from", "recognizer.second_look_from"),
-                       ("coarse_scale", "detector.coarse_scale"), ("coarse_min_size", "detector.coarse_min_size")):
+                       ("coarse_scale", "detector.coarse_scale"), ("coarse_passes", "detector.coarse_passes"),
+                       ("coarse_min_size", "detector.coarse_min_size")):
         if getattr(args, flag) is not None:
             overrides[name] = getattr(args, flag)
     if args.int8:
