@@ -10,8 +10,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["axis_aligned_box", "convex_hull", "intersection_area", "order_quad", "polygon_area", "polygon_iou", "quad_frames", "quad_size",
-           "quad_sizes", "rotated_box"]
+__all__ = ["axis_aligned_box", "bounds_overlap", "convex_hull", "intersection_area", "order_quad", "polygon_area",
+           "polygon_iou", "quad_frames", "quad_size", "quad_sizes", "rotated_box"]
 
 
 def order_quad(points: np.ndarray) -> np.ndarray:
@@ -53,6 +53,12 @@ def quad_size(quad: np.ndarray) -> tuple[float, float]:
 def convex_hull(points: np.ndarray) -> np.ndarray:
     """The convex polygon around any 4 points (ground-truth quads may be unordered or not convex)."""
     return cv2.convexHull(np.asarray(points, np.float32).reshape(-1, 2)).reshape(-1, 2)
+
+
+def bounds_overlap(lo_a: np.ndarray, hi_a: np.ndarray, lo_b: np.ndarray, hi_b: np.ndarray) -> np.ndarray:
+    """Whether axis-aligned bounds (corners ... x 2, broadcast against each other) overlap: the cheap test
+    before polygon intersections."""
+    return (np.minimum(hi_a, hi_b) > np.maximum(lo_a, lo_b)).all(axis=-1)
 
 
 def intersection_area(a: np.ndarray, b: np.ndarray) -> float:

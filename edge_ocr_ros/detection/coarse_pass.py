@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..geometry import intersection_area, polygon_area
+from ..geometry import bounds_overlap, intersection_area, polygon_area
 from ..results import Detections
 from .nms import rotated_nms
 
@@ -22,9 +22,8 @@ PIECE_INSIDE = 0.5  # a full-pass box with more than this share of its area insi
 
 
 def _touching(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """[i, j]: whether the axis-aligned bounds of quads a[i] and b[j] overlap (the cheap test before polygons)."""
-    lo_a, hi_a, lo_b, hi_b = a.min(axis=1), a.max(axis=1), b.min(axis=1), b.max(axis=1)
-    return (np.minimum(hi_a[:, None], hi_b[None]) > np.maximum(lo_a[:, None], lo_b[None])).all(axis=2)
+    """[i, j]: whether the axis-aligned bounds of quads a[i] and b[j] overlap."""
+    return bounds_overlap(a.min(axis=1)[:, None], a.max(axis=1)[:, None], b.min(axis=1)[None], b.max(axis=1)[None])
 
 
 def join_coarse_words(first: Detections, coarse: Detections, iou_threshold: float, max_detections: int) -> Detections:

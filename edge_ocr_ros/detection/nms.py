@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..geometry import polygon_iou
+from ..geometry import bounds_overlap, polygon_iou
 
 __all__ = ["locality_merge", "rotated_nms"]
 
@@ -61,7 +61,7 @@ def rotated_nms(quads: np.ndarray, ranking: np.ndarray, iou_threshold: float) ->
         keep.append(i)
         rest = order[pos + 1 :]
         rest = rest[~suppressed[rest]]
-        overlap = rest[(np.minimum(hi[i], hi[rest]) > np.maximum(lo[i], lo[rest])).all(axis=1)]
+        overlap = rest[bounds_overlap(lo[i], hi[i], lo[rest], hi[rest])]
         for j in overlap:
             if polygon_iou(quads[i], quads[j]) > iou_threshold:
                 suppressed[j] = True
