@@ -21,7 +21,7 @@ REAL_SCENES := $(if $(REAL),--real $(REAL)/scenes,)
 WORKERS ?= 2
 ROS_TESTS := test/test_node_graph.py test/test_launch.py
 
-.PHONY: setup setup-jazzy build build-jazzy test test-kilted test-jazzy test-robots demo lint training-fonts models crnn-signs east-recall east-recall2 bench bench-int8 bench-node soak peers bench-peers clean
+.PHONY: setup setup-jazzy build build-jazzy test test-kilted test-jazzy test-robots demo lint training-fonts models crnn-signs east-recall east-recall2 bench bench-int8 bench-batching bench-node soak peers bench-peers clean
 
 setup: $(STAMP)  ## .venv with every pinned dependency and .venv/bin/edge-ocr (idempotent)
 
@@ -144,6 +144,9 @@ bench-int8: setup  ## float16 against the int8 pipelines on the CPU, same run (d
 MINUTES ?= 10
 soak: build  ## ocr_node fed 640x480 at 30 Hz for MINUTES; every frame accounted, memory drift (docs/soak.md)
 	$(ROS_ENV) bash -c '$(SOURCE_INSTALL) && $(PY) scripts/soak.py --minutes $(MINUTES) --out docs'
+
+bench-batching: setup  ## recognizer words in one padded batch against power-of-two slices, same run (docs/bench_batching.md)
+	$(PY) scripts/bench_batching.py --out docs
 
 bench-node: build  ## the real ocr_node driven at 5/15/30 Hz with 640x480 and 1280x720 images (docs/bench_node.md)
 	$(ROS_ENV) bash -c '$(SOURCE_INSTALL) && $(PY) scripts/bench_node.py --out docs'

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from fnmatch import fnmatch
 from pathlib import Path
 
 import numpy as np
@@ -61,13 +62,14 @@ def tune_margin(pipeline: OcrPipeline, folder: Path, seed: int) -> tuple[list[tu
     return rows, baseline
 
 
-def tune_confidence(pipeline: OcrPipeline, folder: Path) -> list[tuple[float, dict, dict]]:
-    """(threshold, detection P/R/F, end-to-end P/R/F) rows over the scenes of ``folder``. The detections
+def tune_confidence(pipeline: OcrPipeline, folder: Path, pattern: str = "*") -> list[tuple[float, dict, dict]]:
+    """(threshold, detection P/R/F, end-to-end P/R/F) rows over the scenes of ``folder`` whose file name
+    matches ``pattern`` (a recognizer trained on some scenes' words must be judged on the others). The detections
     are cached; the words are read again at every threshold, because the recognizer's second look
     (recognizer.second_look) reads the boxes under the threshold a second time."""
     partial = partial_scenes(folder)
     cached = []
-    for image_path, gt_path in tqdm(scene_files(folder), desc="scenes", unit="img"):
+    for image_path, gt_path in tqdm([p for p in scene_files(folder) if fnmatch(p[0].name, pattern)], desc="scenes", unit="img"):
         detections = pipeline.detector.detect(read_image(image_path), {})
         cached.append((image_path, detections, *load_gt(gt_path), image_path.name in partial or image_path.stem in partial))
     rows = []
@@ -87,6 +89,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--real-words", type=Path, help="the real words folder given to CRNN training (not with --margin)")
     parser.add_argument("--real-scenes", type=Path, required=True, help="real scenes (NAME.jpg + NAME.gt.json)")
+    parser.add_argument("--scene-glob", default=None,
+                        help="choose the threshold on the scenes whose file name matches, e.g. 'ic03_*' for a recognizer "
+                             "that trained on the ICDAR 2015 scenes' words (default: all)")
     parser.add_argument("--seed", type=int, default=1, help="CRNN training's --seed")
     parser.add_argument("--precision", choices=("float16", "int8"), default="float16", help="which bundled models")
     parser.add_argument("--margin", type=float, help="use this lexicon margin instead of choosing one")
@@ -103,7 +108,7 @@ def main() -> None:
     else:
         margins, baseline, margin = [], float("nan"), args.margin
     pipeline.update(pipeline.config.replace_items({"recognizer.lexicon_margin": margin}))
-    confidences = tune_confidence(pipeline, args.real_scenes)
+    confidences = tune_confidence(pipeline, args.real_scenes, args.scene_glob or "*")
     threshold = max(confidences, key=lambda r: (r[2]["f1"], -r[0]))[0]
 
     command = " ".join(["python scripts/tune_recognizer.py", *(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
@@ -116,7 +121,8 @@ def main() -> None:
                   "| margin | accuracy |", "|---|---|", f"| no lexicon | {baseline:.3f} |"]
         lines += [f"| {m:g} | {a:.3f} |" for m, a in margins]
         lines += ["", f"Best: **{margin:g}**.", ""]
-    lines += [f"{setting} (with margin {margin:g}): F1 on the real training scenes of {args.real_scenes}:", "",
+    lines += [f"{setting} (with margin {margin:g}): F1 on the real training scenes of {args.real_scenes}"
+              f"{' matching ' + args.scene_glob if args.scene_glob else ''}:", "",
               "| min text confidence | det P | det R | det F1 | e2e P | e2e R | e2e F1 |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {t:g} | {d['precision']:.3f} | {d['recall']:.3f} | {d['f1']:.3f} | {e['precision']:.3f} | {e['recall']:.3f} | "
               f"{e['f1']:.3f} |" for t, d, e in confidences]

@@ -11,7 +11,7 @@ from edge_ocr_ros.detection.east import DetectorSettings, EastDetector
 from edge_ocr_ros.errors import ConfigError, InputImageError, ModelError
 from edge_ocr_ros.pipeline import OcrPipeline
 from edge_ocr_ros.recognition.charset import Charset
-from edge_ocr_ros.recognition.crnn import CrnnRecognizer, RecognizerSettings
+from edge_ocr_ros.recognition.crnn import CrnnRecognizer, RecognizerSettings, batch_slices
 from edge_ocr_ros.runtime.interpreter import InterpreterFactory
 
 
@@ -66,7 +66,14 @@ def test_interpreters_and_buffers_are_reused():
     crops = np.stack([np.array([[0, 0], [32, 0], [32, 32], [0, 32]], np.float32)] * 3)
     for _ in range(3):
         pipeline.recognizer.recognize(known_image(), crops, {})
-    assert list(factory._by_shape) == [(4, 32, 128, 1)]  # 3 words: batch bucket 4, created once
+    assert list(factory._by_shape) == [(2, 32, 128, 1)]  # 3 words: 2 + 1 (batch 1 is the base), created once
+
+
+@pytest.mark.parametrize("n, sizes", [(0, []), (1, [1]), (3, [2, 1]), (13, [8, 4, 1]), (64, [64]), (130, [64, 64, 2])])
+def test_batches_run_in_power_of_two_slices_without_padding(n, sizes):
+    runs = batch_slices(n)
+    assert [r.stop - r.start for r in runs] == sizes
+    assert [i for r in runs for i in range(r.start, r.stop)] == list(range(n))  # every crop once, in order
 
 
 def test_batched_recognition_matches_one_by_one():
@@ -75,7 +82,7 @@ def test_batched_recognition_matches_one_by_one():
     rec = CrnnRecognizer(factory, Charset.load(cfg.path("recognizer.charset")), RecognizerSettings.from_config(cfg))
     rng = np.random.default_rng(0)
     image = (rng.choice([20, 128, 250], size=(1, 96)) * np.ones((32, 1))).astype(np.uint8)
-    quads = [np.array([[x, 0], [x + 32, 0], [x + 32, 32], [x, 32]], np.float32) for x in range(0, 64, 8)]
+    quads = [np.array([[x, 0], [x + 32, 0], [x + 32, 32], [x, 32]], np.float32) for x in range(0, 64, 5)]  # 13: 8 + 4 + 1
     together = rec.recognize(image, np.stack(quads), {})
     alone = [rec.recognize(image, q[None], {}).texts[0] for q in quads]
     assert together.texts == alone and len(together.confidences) == len(quads)
