@@ -85,6 +85,11 @@ SCHEMA: dict[str, Setting] = {
     "detector.int8_models": Setting(["east_int8_1280x736.tflite", "east_int8_640x480.tflite"],
                                     "int8 EAST models of static input sizes; each frame uses the one whose aspect ratio "
                                     "is closest to its own. On the Edge TPU their compiled twins NAME_edgetpu.tflite run"),
+    "detector.int8_coarse_models": Setting(["east_int8_320x256.tflite"],
+                                           "int8 EAST models only the coarse pass uses: its frame takes the smallest of "
+                                           "these and detector.int8_models that holds it (a 640x480 frame's half-size pass "
+                                           "then runs on a quarter of the pixels). Name one of detector.int8_models to use "
+                                           "those only. On the Edge TPU a model without its compiled twin is left out"),
     "detector.width": Setting(1280, "detection width (multiple of 32): the float model's largest input, and the "
                                     "working width of the int8 path (tiled when its model is smaller)", 32, 4096,
                               multiple_of=32),

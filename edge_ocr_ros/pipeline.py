@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -24,7 +25,7 @@ from .recognition.crnn import CrnnRecognizer, RecognizerSettings
 from .recognition.lexicon import Lexicon
 from .recognition.word_split import sub_quad
 from .results import Detections, OcrResult, Word
-from .runtime.interpreter import Accelerator, InterpreterFactory, choose_accelerators
+from .runtime.interpreter import Accelerator, InterpreterFactory, choose_accelerators, edgetpu_path
 
 __all__ = ["OcrPipeline"]
 LOG = logging.getLogger(__name__)
@@ -57,8 +58,10 @@ class OcrPipeline:
         accelerators = _choose_accelerators(config)
         detector_acc, recognizer_acc = accelerators["detector"], accelerators["recognizer"]
         threads = config["num_threads"]
+        coarse = _coarse_models(config, detector_acc, log)
         detector = EastDetector([InterpreterFactory(p, threads, detector_acc.edgetpu) for p in detector_acc.model_paths],
-                                DetectorSettings.from_config(config))
+                                DetectorSettings.from_config(config),
+                                [InterpreterFactory(p, threads, detector_acc.edgetpu) for p in coarse])
         charset = Charset.load(config.path("recognizer.charset"))
         recognizer = CrnnRecognizer(InterpreterFactory(recognizer_acc.model_paths[0], threads, recognizer_acc.edgetpu),
                                     charset, RecognizerSettings.from_config(config), _lexicon(config, charset, log))
@@ -85,7 +88,7 @@ class OcrPipeline:
         d, r = self.detector_accelerator, self.recognizer_accelerator
         lexicon = self.recognizer.lexicon
         words = f"lexicon of {len(lexicon)} words" if lexicon is not None else "no lexicon"
-        detector = ", ".join(m.name for m in self.detector.models)
+        detector = ", ".join(m.name for m in self.detector.models + self.detector.coarse_models)
         return (f"detector {detector} ({self.detector.describe()}) on {d.name.upper()} [{d.reason}], recognizer "
                 f"{self.recognizer.factory.model_path.name} on {r.name.upper()} [{r.reason}], {words}")
 
@@ -166,6 +169,27 @@ def _lexicon(config: OcrConfig, charset: Charset, log: logging.Logger) -> Lexico
         log.warning("lexicon %s has no word written in the recognizer's charset; reading without it", path)
         return None
     return lexicon
+
+
+def _coarse_models(config: OcrConfig, detector: Accelerator, log: logging.Logger) -> list[Path]:
+    """The files of ``detector.int8_coarse_models`` that the detector's static models are joined by: none
+    for the float model; on the Edge TPU only those compiled (a coarse model on the CPU beside a detector
+    on the TPU would be slower than the TPU's own larger model), on the CPU all, each a ModelError if missing."""
+    first = config.paths("detector.int8_models")
+    extra = [p for p in config.paths("detector.int8_coarse_models") if p not in first]
+    if detector.name == "edgetpu":
+        compiled = [edgetpu_path(p) for p in extra]
+        for path in (p for p in compiled if not p.is_file()):
+            log.warning("coarse detector %s does not exist: the coarse pass uses the larger detectors on the Edge TPU; "
+                        "compile %s for a faster coarse pass", path.name, path.name.replace("_edgetpu", ""))
+        return [p for p in compiled if p.is_file()]
+    if config["precision"] != "int8":
+        return []
+    for path in extra:
+        if not path.is_file():
+            raise ModelError(f"coarse detector model {path} does not exist; set detector.int8_coarse_models "
+                             "(to one of detector.int8_models to use those only)")
+    return extra
 
 
 def _choose_accelerators(config: OcrConfig) -> dict[str, Accelerator]:

@@ -6,8 +6,9 @@ Usage: python -m edge_ocr_train.export --crnn-weights models/crnn.weights.h5 --e
 - east_fp16.tflite: input 1 x H x W x 3 with H, W any multiples of 32 (set at load time);
 - east_int8_WxH.tflite: input 1 x H x W x 3 uint8, one per --int8-east-size (the Edge TPU needs static shapes;
   the engine picks the one whose aspect ratio is closest to the frame's). Default: 1280x736 (16:9), 640x480 (4:3),
-  960x544 (the 16:9 model for an Edge TPU that cannot hold 1280x736 in one subgraph) and 320x320 (the tiling
-  fallback); their distance output holds logits (``east_model.with_distance_logits``);
+  960x544 (the 16:9 model for an Edge TPU that cannot hold 1280x736 in one subgraph), 320x256 (the coarse
+  detection pass of 4:3 frames, ``detector.int8_coarse_models``) and 320x320 (the tiling fallback); their
+  distance output holds logits (``east_model.with_distance_logits``);
 - crnn_fp16.tflite: input N x 32 x 128 x 1 (dynamic batch, one invoke per frame);
 - crnn_int8.tflite: input 1 x 32 x 128 x 1 uint8;
 - charset.txt in CRNN.tf2 table.txt format.
@@ -31,7 +32,7 @@ from .train_crnn import CHARSET, charset_named
 from .train_east import MEAN_BGR
 
 LOG = logging.getLogger(__name__)
-INT8_EAST_SIZES = ((1280, 736), (960, 544), (640, 480), (320, 320))
+INT8_EAST_SIZES = ((1280, 736), (960, 544), (640, 480), (320, 256), (320, 320))
 CALIBRATION_SAMPLES = 200
 
 
@@ -123,8 +124,11 @@ def write_model_info(out: Path, name: str, model, sizes: dict[str, tuple[int, ..
 
     path = out / "model_info.json"
     info = json.loads(path.read_text()) if path.is_file() else {}
-    info[name] = {"parameters": int(model.count_params()),
-                  "macs": {label: count_macs(model, shape) for label, shape in sizes.items()},
+    parameters = int(model.count_params())
+    macs = {label: count_macs(model, shape) for label, shape in sizes.items()}
+    if info.get(name, {}).get("parameters") == parameters:  # the same network: sizes exported before stay listed
+        macs = info[name]["macs"] | macs
+    info[name] = {"parameters": parameters, "macs": macs,
                   "files": {f.name: f.stat().st_size for f in sorted(out.glob(f"{name}_*.tflite"))}}
     path.write_text(json.dumps(info, indent=1) + "\n")
 
@@ -199,8 +203,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--calib-scenes", type=Path, action="append", default=[], help="scene folders for int8 calibration")
     parser.add_argument("--samples", type=int, default=CALIBRATION_SAMPLES, help="calibration samples per model")
     parser.add_argument("--int8-east-size", type=parse_size, action="append", metavar="WxH",
-                        help="static input of an int8 EAST, multiples of 32 (repeatable; default: 1280x736, 960x544, 640x480 and 320x320). "
-                             "Written as east_int8_WxH.tflite")
+                        help="static input of an int8 EAST, multiples of 32 (repeatable; default: 1280x736, 960x544, "
+                             "640x480, 320x256 and 320x320). Written as east_int8_WxH.tflite")
     parser.add_argument("--no-fp16-east", action="store_true", help="write only the int8 EAST models")
     parser.add_argument("--east-qat-weights", type=Path,
                         help="int8 EAST models from these quantization-aware weights (train_east --quantization-aware) "

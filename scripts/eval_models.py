@@ -27,7 +27,8 @@ VARIANTS = {
     "int8 (`--int8`): 1280x736 or 640x480 model by aspect, letterboxed": {"precision": "int8"},
     "int8 at 960x544 (`--int8 --width 960 --height 544 --east east_int8_960x544.tflite east_int8_640x480.tflite`)":
         {"precision": "int8", "detector.width": 960, "detector.height": 544,
-         "detector.int8_models": ["east_int8_960x544.tflite", "east_int8_640x480.tflite"]},
+         "detector.int8_models": ["east_int8_960x544.tflite", "east_int8_640x480.tflite"],
+         "detector.int8_coarse_models": ["east_int8_960x544.tflite"]},
     "int8, 320x320 model in tiles (`detector.int8_models: [east_int8_320x320.tflite]`)":
         {"precision": "int8", "detector.int8_models": ["east_int8_320x320.tflite"]},
 }

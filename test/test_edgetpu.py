@@ -1,6 +1,7 @@
 """Edge TPU selection on a machine without a TPU: the real delegate loader, stand-in PyCoral modules
 (as Coral's apt packages install them) and stand-in openers, for edgetpu auto, on and off."""
 
+import logging
 import shutil
 import sys
 import types
@@ -8,6 +9,7 @@ import types
 import pytest
 from helpers import FIXTURES, fixture_config, known_image
 
+from edge_ocr_ros import pipeline as pipeline_module
 from edge_ocr_ros.errors import AcceleratorError, ModelError
 from edge_ocr_ros.pipeline import OcrPipeline
 from edge_ocr_ros.runtime import interpreter as runtime
@@ -158,6 +160,18 @@ def test_pipeline_auto_falls_back_and_says_where_each_model_runs(tmp_path, caplo
     pipeline = OcrPipeline.from_config(fixture_config(edgetpu="auto", **{"detector.int8_models": [str(int8)]}))
     assert "detector east_known_box.tflite (64x64) on CPU [no Edge TPU" in caplog.text
     assert pipeline.run(known_image()).words
+
+
+def test_on_the_edge_tpu_a_coarse_only_model_runs_compiled_or_not_at_all(tmp_path, caplog):
+    """A coarse model on the CPU beside a detector on the TPU would cost more than the TPU's larger model."""
+    coarse = tmp_path / "east_int8_320x256.tflite"
+    shutil.copy(FIXTURES / "east_known_box_int8.tflite", coarse)
+    config = fixture_config(**{"detector.int8_coarse_models": [str(coarse)]})
+    tpu = runtime.Accelerator("edgetpu", [], None, "Edge TPU")
+    assert pipeline_module._coarse_models(config, tpu, logging.getLogger("t")) == []
+    assert "east_int8_320x256_edgetpu.tflite does not exist" in caplog.text and "compile east_int8_320x256.tflite" in caplog.text
+    shutil.copy(coarse, edgetpu_path(coarse))
+    assert pipeline_module._coarse_models(config, tpu, logging.getLogger("t")) == [edgetpu_path(coarse)]
 
 
 def test_the_runtime_can_be_named(monkeypatch):

@@ -358,6 +358,27 @@ def test_the_coarse_pass_of_static_detectors_takes_the_smallest_model_that_holds
     assert pipeline.detector.model.size == (640, 480)  # the last pass run is the coarse one
 
 
+def test_a_4_3_frame_takes_the_coarse_only_model_for_its_coarse_pass_and_never_for_its_first():
+    """detector.int8_coarse_models: a 640 x 480 frame's 320 x 240 coarse frame runs in the 320 x 256 model
+    (a quarter of the 640 x 480 one's work); a 5:4 frame, whose aspect ratio is the 320 x 256 model's, still
+    has its first pass in a first-pass model."""
+    pipeline = OcrPipeline.from_config(OcrConfig({"precision": "int8"}))
+    assert [m.size for m in pipeline.detector.coarse_models] == [(320, 256)]
+    pipeline.run(np.full((480, 640, 3), 200, np.uint8))
+    assert pipeline.detector.model.size == (320, 256)
+    pipeline.update(OcrConfig({"precision": "int8", "detector.coarse_scale": 0.0}))
+    pipeline.run(np.full((1024, 1280, 3), 200, np.uint8))
+    assert pipeline.detector.model.size == (640, 480)
+
+
+def test_coarse_only_models_load_only_for_static_detectors_and_missing_ones_are_named(tmp_path):
+    assert OcrPipeline.from_config(OcrConfig()).detector.coarse_models == []  # the float model sizes itself
+    same = OcrPipeline.from_config(OcrConfig({"precision": "int8", "detector.int8_coarse_models": ["east_int8_640x480.tflite"]}))
+    assert same.detector.coarse_models == []  # one of detector.int8_models: not loaded twice
+    with pytest.raises(ModelError, match=r"coarse detector model .*gone\.tflite does not exist; set detector\.int8_coarse_models"):
+        OcrPipeline.from_config(OcrConfig({"precision": "int8", "detector.int8_coarse_models": [str(tmp_path / "gone.tflite")]}))
+
+
 def test_the_coarse_pass_keeps_its_half_size_when_frames_are_stretched():
     """With keep_aspect off the first pass stretches every frame to width x height; the coarse pass runs at
     half of that, not stretched back up to it (which would only repeat the first pass)."""

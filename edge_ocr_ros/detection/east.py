@@ -4,6 +4,7 @@ models), inference, decode and suppression."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -144,10 +145,12 @@ class EastDetector:
     frame uses the one closest to its aspect ratio, letterboxed or tiled (``detector_views``).
     Interpreters and input buffers are created once and reused for every frame."""
 
-    def __init__(self, factories: list[InterpreterFactory], settings: DetectorSettings) -> None:
+    def __init__(self, factories: list[InterpreterFactory], settings: DetectorSettings,
+                 coarse_factories: Sequence[InterpreterFactory] = ()) -> None:
         self.models = [EastModel(f) for f in factories]
-        dynamic = [m.dynamic for m in self.models]
-        if any(dynamic) and len(self.models) > 1:
+        self.coarse_models = [EastModel(f) for f in coarse_factories]  # static sizes only the coarse pass takes
+        dynamic = [m.dynamic for m in self.models + self.coarse_models]
+        if any(dynamic) and len(dynamic) > 1:
             raise ModelError("give one dynamic-size EAST model, or any number of static-size ones, not a mix")
         self.dynamic_size = dynamic[0]
         self.max_size = (int(settings.width), int(settings.height))
@@ -192,7 +195,8 @@ class EastDetector:
             size = "x".join(map(str, self.max_size))
             return f"up to {size}, keeping aspect" if self.settings.keep_aspect else size
         sizes = ", ".join("x".join(map(str, m.size)) for m in self.models)
-        return f"{sizes}, letterboxed, tiles {self.settings.tiles}"
+        coarse = ", ".join("x".join(map(str, m.size)) for m in self.coarse_models)
+        return f"{sizes}, letterboxed, tiles {self.settings.tiles}" + (f"; coarse pass also {coarse}" if coarse else "")
 
     def configure(self, settings: DetectorSettings) -> None:
         """Apply the settings that need no reload (thresholds, padding, limits, tiling, normalisation)."""
@@ -214,7 +218,8 @@ class EastDetector:
             size = self.input_size(width, height, keep_aspect=True if coarse else None)
             self.model.use_size(size)
             return ViewPlan(1.0, size, size, ((0, 0),))
-        holding = [m for m in self.models if m.size[0] >= width and m.size[1] >= height] if coarse else []
+        holding = ([m for m in self.models + self.coarse_models if m.size[0] >= width and m.size[1] >= height]
+                   if coarse else [])
         self.model = (min(holding, key=lambda m: m.size[0] * m.size[1]) if holding
                       else self.models[closest_aspect([m.size for m in self.models], width, height)])
         return plan_views((width, height), self.model.size, self.max_size, self.settings.tiles,

@@ -59,8 +59,9 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("models and settings (override --config)")
     g.add_argument("--config", type=Path, help="YAML settings: engine schema, ROS params file or the seed's mjsynth.yml")
     g.add_argument("--east", type=Path, nargs="+", metavar="MODEL",
-                   help="EAST detector .tflite: the float model, or with --int8 one or more static int8 models "
-                        "(an *_edgetpu.tflite file implies its int8 original beside it)")
+                   help="EAST detector .tflite: the float model, or with --int8 one or more static int8 models, "
+                        "then the only ones loaded (no coarse-pass model is added; an *_edgetpu.tflite file implies "
+                        "its int8 original beside it)")
     g.add_argument("--ocr", type=Path, help="CRNN recognizer .tflite: the float model, or with --int8 the int8 one")
     g.add_argument("--int8", action="store_true",
                    help="run the int8 models (the Edge TPU's models and processing) on the CPU: faster, a little "
@@ -136,6 +137,7 @@ def model_overrides(args: argparse.Namespace, precision: str) -> dict[str, Any]:
         paths = [str(p.resolve()).replace("_edgetpu.tflite", ".tflite") for p in args.east]
         if precision == "int8" or any(p.name.endswith("_edgetpu.tflite") for p in args.east):
             overrides["detector.int8_models"] = paths
+            overrides["detector.int8_coarse_models"] = paths[:1]  # one of them: no model from elsewhere joins
         elif len(paths) > 1:
             raise ConfigError("--east takes one float model, or several int8 ones with --int8")
         else:
