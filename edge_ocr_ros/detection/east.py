@@ -149,7 +149,8 @@ class EastDetector:
                  coarse_factories: Sequence[InterpreterFactory] = ()) -> None:
         self.models = [EastModel(f) for f in factories]
         self.coarse_models = [EastModel(f) for f in coarse_factories]  # static sizes only the coarse pass takes
-        dynamic = [m.dynamic for m in self.models + self.coarse_models]
+        self._all_models = self.models + self.coarse_models  # every model: what a coarse frame may run in
+        dynamic = [m.dynamic for m in self._all_models]
         if any(dynamic) and len(dynamic) > 1:
             raise ModelError("give one dynamic-size EAST model, or any number of static-size ones, not a mix")
         self.dynamic_size = dynamic[0]
@@ -218,8 +219,7 @@ class EastDetector:
             size = self.input_size(width, height, keep_aspect=True if coarse else None)
             self.model.use_size(size)
             return ViewPlan(1.0, size, size, ((0, 0),))
-        holding = ([m for m in self.models + self.coarse_models if m.size[0] >= width and m.size[1] >= height]
-                   if coarse else [])
+        holding = [m for m in self._all_models if m.size[0] >= width and m.size[1] >= height] if coarse else []
         self.model = (min(holding, key=lambda m: m.size[0] * m.size[1]) if holding
                       else self.models[closest_aspect([m.size for m in self.models], width, height)])
         return plan_views((width, height), self.model.size, self.max_size, self.settings.tiles,
