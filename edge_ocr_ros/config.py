@@ -71,6 +71,7 @@ LEXICON_MARGIN = 4.0
 MIN_TEXT_CONFIDENCE = 0.95
 # chosen on the real training scenes (models/README.md, "Crop margin and second look")
 CROP_MARGIN, SECOND_LOOK_FROM = 0.075, 0.0
+VERTICAL_RATIO = 1.5  # RapidOCR's (PaddleOCR's) rule for turning a tall crop, not tuned (models/README.md, "Vertical words")
 SPLIT_GAP, SPLIT_RATIO = 1.2, 1.8  # a box's reading is cut at a space (recognition/word_split.py)
 COARSE_SCALE, COARSE_PASSES, COARSE_MIN_SIZE = 0.5, 1, 48.0  # coarse detection passes (models/README.md, "Large words")
 SCHEMA: dict[str, Setting] = {
@@ -151,6 +152,9 @@ SCHEMA: dict[str, Setting] = {
                                                              "this up to min_text_confidence is read again without "
                                                              "it, and the better reading kept; 1: never",
                                            0.0, 1.0, reload=False),
+    "recognizer.vertical_ratio": Setting(VERTICAL_RATIO, "a box at least this many times taller than wide (a vertical "
+                                         "word) is also read a quarter turn either way, and the most confident of the "
+                                         "three readings kept; 0: never", 0.0, 100.0, reload=False),
     "recognizer.split_gap": Setting(SPLIT_GAP, "a box holding several words is read as several: two neighbouring characters "
                                     "at least this many box heights apart (centre to centre) are cut apart; 0: never",
                                     0.0, 100.0, reload=False),
@@ -216,6 +220,8 @@ def validate_value(name: str, value: Any) -> Any:
                           + f", not {value!r}") from exc
     if name == "detector.tiles" and not TILES_PATTERN.match(value):
         raise ConfigError(f"{name} must be auto, off or COLSxROWS with 1-9 of each (e.g. 2x2), not {value!r}")
+    if name == "recognizer.vertical_ratio" and 0.0 < value < 1.0:
+        raise ConfigError(f"{name} must be 0 (never) or at least 1 (boxes taller than wide), not {value!r}")
     if spec.choices and value not in spec.choices:
         raise ConfigError(f"{name} must be one of {', '.join(spec.choices)}, not {value!r}")
     if (spec.minimum is not None and value < spec.minimum) or (spec.maximum is not None and value > spec.maximum):

@@ -36,7 +36,8 @@ class OcrPipeline:
 
     Args:
         detector: finds boxes (``detect(image, timings) -> Detections``).
-        recognizer: reads them (``recognize(image, quads, timings) -> (texts, confidences)``; its
+        recognizer: reads them (``recognize(image, quads, timings) -> Readings``, after
+            ``orient(image, quads, timings) -> quads`` has turned vertical words' boxes; its
             ``settings.min_text_confidence`` drops the words read with less confidence).
     """
 
@@ -110,14 +111,15 @@ class OcrPipeline:
 
     def read_words(self, image: np.ndarray, detections: Detections, timings: dict[str, float]) -> list[Word]:
         """The words read in ``detections`` of ``image`` (checked), those under min_text_confidence dropped."""
-        readings = self.recognizer.recognize(image, detections.quads, timings)
+        quads = self.recognizer.orient(image, detections.quads, timings)
+        readings = self.recognizer.recognize(image, quads, timings)
         min_conf = self.recognizer.settings.min_text_confidence
         h, w = image.shape[:2]
         words = []
         for box, text, confidence, (start, end) in zip(readings.boxes, readings.texts, readings.confidences,
                                                       readings.spans, strict=True):
             if confidence >= min_conf and text:
-                quad = detections.quads[box]
+                quad = quads[box]
                 quad = quad if (start, end) == (0.0, 1.0) else sub_quad(quad, start, end)
                 words.append(Word(text, float(confidence), float(detections.scores[box]), quad,
                                   axis_aligned_box(quad, w, h)))
@@ -146,13 +148,15 @@ class OcrPipeline:
 
     def recognize_crop(self, image_bgr: np.ndarray) -> OcrResult:
         """Read a word crop without detection: one word whose points are the image corners (kept even
-        when its confidence is below ``min_text_confidence``, so word-accuracy scoring sees every crop)."""
+        when its confidence is below ``min_text_confidence``, so word-accuracy scoring sees every crop); a
+        crop taller than wide may be read turned (``recognizer.vertical_ratio``)."""
         t0 = time.perf_counter()
         image = check_image(image_bgr)
         h, w = image.shape[:2]
         quad = np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float32)
         timings: dict[str, float] = {}
-        readings = self.recognizer.recognize(image, quad, timings, split=False, margin=0.0)  # the crop is the word
+        quad = self.recognizer.orient(image, quad, timings, margin=0.0)  # the crop is the word, maybe vertical
+        readings = self.recognizer.recognize(image, quad, timings, split=False, margin=0.0)
         texts, confidences = readings.texts, readings.confidences
         corners = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
         words = [Word(texts[0], float(confidences[0]), 1.0, corners, (0, 0, w, h))]

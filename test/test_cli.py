@@ -81,6 +81,7 @@ def test_recognize_only(tmp_path):
     (["--image", "/nonexistent.jpg"], "cannot read /nonexistent.jpg"),
     (["--image", "x.jpg", "--thr", "2"], "detector.score_threshold must be between 0 and 1"),
     (["--image", "x.jpg", "--width", "100"], "multiple of 32"),
+    (["--image", "x.jpg", "--vertical-ratio", "0.5"], "recognizer.vertical_ratio must be 0 (never) or at least 1"),
     (["--image", "x.jpg", "--east", "/none.tflite"], "does not exist"),
     (["--image", "x.jpg", "--config", "/none.yaml"], "cannot read config"),
     ([], "one of the arguments --image --imagedir --video --camera --bag is required"),

@@ -24,6 +24,7 @@ def test_defaults_are_valid_and_point_at_bundled_models():
     ("recognizer.grayscale", 1, "must be a bool"),
     ("detector.thr", 0.5, "unknown setting"),
     ("num_threads", 0, "between 1 and 64"),
+    ("recognizer.vertical_ratio", 0.5, "0 \\(never\\) or at least 1"),
 ])
 def test_invalid_values_are_rejected_with_a_reason(name, value, message):
     with pytest.raises(ConfigError, match=message):

@@ -3,7 +3,7 @@
 import numpy as np
 
 from edge_ocr_ros.geometry import order_quad, quad_size
-from edge_ocr_ros.recognition.crop import target_width, warp_word, with_margin
+from edge_ocr_ros.recognition.crop import quarter_turned, target_width, warp_word, with_margin
 
 
 def test_order_quad_from_any_order():
@@ -59,3 +59,19 @@ def test_margin_grows_a_box_across_the_text_only():
     np.testing.assert_allclose(grown[2], slanted[2] + 0.25 * (slanted[2] - slanted[1]))
     np.testing.assert_allclose(grown.mean(axis=0), slanted.mean(axis=0))  # grown about its centre
     assert quad_size(grown)[0] == quad_size(slanted)[0]  # same length along the text
+
+
+def test_a_quarter_turned_quad_reads_a_turned_word_upright():
+    """np.rot90 by -1 turns a word clockwise (letter tops to the right): the clockwise-turned quad of the
+    whole image warps it back to the original, and the other direction's quad to it upside down."""
+    word = np.random.default_rng(1).integers(0, 256, size=(32, 96), dtype=np.uint8)
+    for k, clockwise in ((-1, True), (1, False)):
+        turned = np.ascontiguousarray(np.rot90(word, k))  # 96 x 32
+        h, w = turned.shape
+        full = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+        upright, upside_down = np.zeros((32, 96), np.uint8), np.zeros((32, 96), np.uint8)
+        assert warp_word(turned, quarter_turned(full, clockwise), upright) == 96
+        warp_word(turned, quarter_turned(full, not clockwise), upside_down)
+        np.testing.assert_array_equal(upright, word)
+        np.testing.assert_array_equal(upside_down, word[::-1, ::-1])
+    np.testing.assert_array_equal(quarter_turned(quarter_turned(full[None], True), False), full[None])

@@ -201,6 +201,7 @@ def test_the_pipeline_runs_any_stages_it_is_given():
                       [[-3, 30], [30, 30], [30, 45], [-3, 45]], [[60, 30], [99, 30], [99, 47], [60, 47]]], np.float32)
     detector = SimpleNamespace(detect=lambda image, timings: Detections(quads, np.array([0.9, 0.8, 0.7, 0.6], np.float32)))
     recognizer = SimpleNamespace(settings=SimpleNamespace(min_text_confidence=0.5),
+                                 orient=lambda image, q, timings: q,
                                  recognize=lambda image, q, timings: Readings(
                                      np.array([0, 1, 2, 3, 3]), ["exit", "faint", "", "room", "204"],
                                      np.array([0.9, 0.2, 0.9, 0.6, 0.7]),
@@ -305,6 +306,50 @@ def test_word_crops_are_read_without_the_margin():
     crop[4:28, 8:16] = 250
     crop[4:28, 40:48] = 128
     assert wide.recognize_crop(crop).words[0].confidence == base.recognize_crop(crop).words[0].confidence
+
+
+def _turned_word(text: str, k: int) -> np.ndarray:
+    """A word drawn upright on a tight background, then turned a quarter by np.rot90 (k = -1: clockwise,
+    letter tops to the right, read top to bottom; 1: counter-clockwise)."""
+    import cv2
+
+    (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 2, 5)
+    word = np.full((h + base + 30, w + 40, 3), 235, np.uint8)
+    cv2.putText(word, text, (20, h + 15), cv2.FONT_HERSHEY_SIMPLEX, 2, (20, 20, 160), 5, cv2.LINE_AA)
+    return np.ascontiguousarray(np.rot90(word, k))
+
+
+@pytest.mark.parametrize("precision", ["float16", "int8"])
+@pytest.mark.parametrize("k", [-1, 1])
+def test_a_vertical_word_crop_is_read_turned(precision, k):
+    """A crop twice as tall as wide holding a word written downwards or upwards: read as drawn its letters
+    are squeezed into nonsense; one of the quarter turns reads it."""
+    crop = _turned_word("EXIT", k)
+    turned = OcrPipeline.from_config(OcrConfig({"precision": precision})).recognize_crop(crop)
+    as_drawn = OcrPipeline.from_config(OcrConfig({"precision": precision, "recognizer.vertical_ratio": 0.0}))
+    assert turned.words[0].text == "EXIT" and as_drawn.recognize_crop(crop).words[0].text != "EXIT"
+    assert turned.words[0].points.tolist() == [[0, 0], [83, 0], [83, 166], [0, 166]]  # a crop's word is the crop
+
+
+def test_a_vertical_word_in_a_frame_is_reported_from_its_own_top_left_corner():
+    """The detector draws a word written downwards as a tall upright box; turned, it reads, and its
+    corners start at the word's first letter's top-left, the box's top-right corner."""
+    crop = _turned_word("EXIT", -1)
+    frame = np.full((480, 640, 3), 235, np.uint8)
+    frame[150 : 150 + crop.shape[0], 200 : 200 + crop.shape[1]] = crop
+    words = OcrPipeline.from_config(OcrConfig()).run(frame).words
+    assert [w.text for w in words] == ["EXIT"]
+    points = words[0].points
+    assert points[0][0] > points[2][0] and points[0][1] < points[2][1]  # first corner right of and above the third
+    as_drawn = OcrPipeline.from_config(OcrConfig({"recognizer.vertical_ratio": 0.0})).run(frame).words
+    assert "EXIT" not in [w.text for w in as_drawn]
+
+
+def test_boxes_that_are_not_tall_are_not_read_turned():
+    recognizer = OcrPipeline.from_config(fixture_config()).recognizer
+    quads = np.array([[[0, 0], [30, 0], [30, 20], [0, 20]], [[0, 0], [20, 0], [20, 29], [0, 29]]], np.float32)
+    timings: dict[str, float] = {}
+    assert recognizer.orient(known_image(), quads, timings) is quads and timings == {}  # nothing read
 
 
 def _sign(text: str, scale: float, thickness: int) -> tuple[np.ndarray, int]:

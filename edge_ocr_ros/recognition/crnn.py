@@ -11,6 +11,7 @@ import numpy as np
 
 from ..config import OcrConfig
 from ..errors import ModelError
+from ..geometry import quad_sizes
 from ..runtime.interpreter import InterpreterFactory
 from ..runtime.tensor_io import (
     TensorSpec,
@@ -22,7 +23,7 @@ from ..runtime.tensor_io import (
     quantize_into,
 )
 from .charset import Charset
-from .crop import crop_widths, warp_word, with_margin
+from .crop import crop_widths, quarter_turned, warp_word, with_margin
 from .ctc import decode, is_probabilities, softmax
 from .lexicon import Lexicon
 from .word_split import SplitRule, cut_steps, lexicon_confirms
@@ -65,6 +66,7 @@ class RecognizerSettings:
     min_text_confidence: float  # applied by the pipeline: words read with less confidence are dropped
     crop_margin: float
     second_look_from: float
+    vertical_ratio: float
     split_gap: float
     split_ratio: float
 
@@ -108,6 +110,12 @@ class Readings:
         return Readings(boxes[order], [texts[i] for i in order],
                         np.concatenate([first.confidences, second.confidences])[order],
                         np.concatenate([first.spans, second.spans])[order])
+
+
+def _add_timings(timings: dict[str, float], **spent: float) -> None:
+    """Add stage times (ms) to a frame's: a frame's boxes may be read more than once (turned, second look)."""
+    for stage, ms in spent.items():
+        timings[stage] = timings.get(stage, 0.0) + ms
 
 
 class CrnnRecognizer:
@@ -214,7 +222,7 @@ class CrnnRecognizer:
         else:
             probs = np.concatenate(outputs).astype(np.float32, copy=False)
             probs = probs if self.outputs_probabilities else softmax(probs)
-        timings.update(crop=(t1 - t0) * 1e3, recognize=(time.perf_counter() - t1) * 1e3)
+        _add_timings(timings, crop=(t1 - t0) * 1e3, recognize=(time.perf_counter() - t1) * 1e3)
         return probs
 
     def decode(self, probs: np.ndarray) -> tuple[list[str], np.ndarray]:
@@ -250,14 +258,37 @@ class CrnnRecognizer:
                 readings = self._second_look(image, quads, retry, best, readings, timings, split)
         return readings
 
+    def orient(self, image: np.ndarray, quads: np.ndarray, timings: dict[str, float],
+               margin: float | None = None) -> np.ndarray:
+        """``quads`` with each box at least ``settings.vertical_ratio`` times taller than wide turned to
+        whichever of three reading directions reads most confidently: as drawn, or a quarter turn either
+        way. A word written along a vertical edge (shop fronts, banners, book spines) gets a tall box,
+        which read as drawn squeezes its letters sideways; most tall boxes hold such a word, and a
+        single upright letter ("I", "1") keeps its reading when the turned ones are less sure.
+
+        Returns the same array when no box is tall, else a copy (the corners of turned boxes reordered,
+        so that they start at the word's own top-left corner).
+        """
+        ratio = self.settings.vertical_ratio
+        if ratio <= 0.0 or not len(quads):
+            return quads
+        widths, heights = quad_sizes(quads)
+        tall = np.flatnonzero(heights >= ratio * widths)
+        if not len(tall):
+            return quads
+        margin = self.settings.crop_margin if margin is None else margin
+        candidates = np.stack([quads[tall], quarter_turned(quads[tall], True), quarter_turned(quads[tall], False)])
+        readings = self._read(image, with_margin(candidates.reshape(-1, 4, 2), margin), timings, split=False)
+        best = readings.best_per_box(candidates.shape[0] * len(tall)).reshape(candidates.shape[0], len(tall))
+        oriented = quads.copy()
+        oriented[tall] = candidates[best.argmax(axis=0), np.arange(len(tall))]
+        return oriented
+
     def _second_look(self, image: np.ndarray, quads: np.ndarray, retry: np.ndarray, best: np.ndarray,
                      first: Readings, timings: dict[str, float], split: bool) -> Readings:
         """Read the boxes ``retry`` again without the margin; where that reads with more confidence
         (``best``: the first reading's, per box), its readings replace the first ones."""
-        spent: dict[str, float] = {}
-        second = self._read(image, quads[retry], spent, split)
-        for stage, ms in spent.items():
-            timings[stage] = timings.get(stage, 0.0) + ms
+        second = self._read(image, quads[retry], timings, split)
         better = retry[second.best_per_box(len(retry)) > best[retry]]
         if not len(better):
             return first
@@ -274,7 +305,7 @@ class CrnnRecognizer:
         rule = self.settings.split_rule
         if split and rule.enabled and self.lexicon is not None and len(texts):  # cuts need the lexicon's backing
             readings = self._split(probs, quads, readings, rule)
-        timings["ctc"] = (time.perf_counter() - t0) * 1e3
+        _add_timings(timings, ctc=(time.perf_counter() - t0) * 1e3)
         return readings
 
     def _split(self, probs: np.ndarray, quads: np.ndarray, whole: Readings, rule: SplitRule) -> Readings:

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..geometry import quad_sizes
 
-__all__ = ["crop_widths", "target_width", "warp_word", "with_margin"]
+__all__ = ["crop_widths", "quarter_turned", "target_width", "warp_word", "with_margin"]
 
 
 def crop_widths(quads: np.ndarray, height: int, max_width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -34,6 +34,13 @@ def with_margin(quads: np.ndarray, margin: float) -> np.ndarray:
     grown[..., [0, 1], :] -= down
     grown[..., [3, 2], :] += down
     return grown
+
+
+def quarter_turned(quads: np.ndarray, clockwise: bool) -> np.ndarray:
+    """Quads (... x 4 x 2, clockwise from top-left) of the same boxes read a quarter turn on: ``clockwise``
+    for a word whose letters lie with their tops to the right (read top to bottom), else to the left (read
+    bottom to top). Only the corner order changes; the warp then turns the crop upright."""
+    return np.roll(quads, -1 if clockwise else 1, axis=-2)
 
 
 def target_width(quad: np.ndarray, height: int, max_width: int) -> int:

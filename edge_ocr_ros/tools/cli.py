@@ -99,6 +99,8 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--second-look-from", type=float, help="a box read with a confidence from this up to "
                                                            "--min-confidence is read again without the crop margin "
                                                            "(1: never)")
+    g.add_argument("--vertical-ratio", type=float, help="a box this many times taller than wide is also read turned a "
+                                                         "quarter either way, the most confident reading kept (0: never)")
     g.add_argument("--split-gap", type=float, help="cut a box's reading into words at a blank run this many box "
                                                     "heights long, when the lexicon knows the parts (0: never)")
     g.add_argument("--threads", type=int, help="CPU threads per interpreter")
@@ -115,6 +117,7 @@ def config_from_args(args: argparse.Namespace) -> OcrConfig:
                        ("edgetpu", "edgetpu"), ("edgetpu_device", "edgetpu_device"), ("tiles", "detector.tiles"),
                        ("tile_overlap", "detector.tile_overlap"), ("split_gap", "recognizer.split_gap"),
                        ("crop_margin", "recognizer.crop_margin"), ("second_look_from", "recognizer.second_look_from"),
+                       ("vertical_ratio", "recognizer.vertical_ratio"),
                        ("coarse_scale", "detector.coarse_scale"), ("coarse_passes", "detector.coarse_passes"),
                        ("coarse_min_size", "detector.coarse_min_size")):
         if getattr(args, flag) is not None:
