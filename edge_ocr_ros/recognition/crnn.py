@@ -263,8 +263,8 @@ class CrnnRecognizer:
         """``quads`` with each box at least ``settings.vertical_ratio`` times taller than wide turned to
         whichever of three reading directions reads most confidently: as drawn, or a quarter turn either
         way. A word written along a vertical edge (shop fronts, banners, book spines) gets a tall box,
-        which read as drawn squeezes its letters sideways; most tall boxes hold such a word, and a
-        single upright letter ("I", "1") keeps its reading when the turned ones are less sure.
+        which read as drawn squeezes its letters sideways; a single upright letter ("I", "1") also has a
+        tall box and keeps its reading when the turned ones are less sure.
 
         Returns the same array when no box is tall, else a copy (the corners of turned boxes reordered,
         so that they start at the word's own top-left corner).
