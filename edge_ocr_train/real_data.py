@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from fnmatch import fnmatch
 from pathlib import Path
 
 import cv2
@@ -73,34 +74,42 @@ def load_scene_gt(path: Path) -> tuple[np.ndarray, list[str | None]]:
     return quads, [e.get("text") for e in entries]
 
 
-def scene_files(folder: Path) -> list[tuple[Path, Path]]:
-    """(image, ground truth) pairs of a scene folder."""
+def scene_files(folder: Path, pattern: str = "*") -> list[tuple[Path, Path]]:
+    """(image, ground truth) pairs of a scene folder, of the images whose file name matches ``pattern``."""
     pairs = []
     for img in sorted(folder.iterdir()):
         gt = img.with_name(img.stem + ".gt.json")
-        if img.suffix.lower() in IMAGE_SUFFIXES and gt.is_file():
+        if img.suffix.lower() in IMAGE_SUFFIXES and gt.is_file() and fnmatch(img.name, pattern):
             pairs.append((img, gt))
     return pairs
 
 
+def upright_word_boxes(gt_path: Path, min_height: int = 6) -> list[tuple[int, tuple[slice, slice], str]]:
+    """The labelled words of one scene's ground truth as (index in the file, (rows, columns) of the word's
+    upright bounding box, label as published): how word-crop datasets cut them (a slanted word stays
+    slanted in its box). Words under ``min_height`` pixels and don't-care regions are left out."""
+    quads, texts = load_scene_gt(gt_path)
+    boxes = []
+    for index, (quad, text) in enumerate(zip(quads, texts, strict=True)):
+        label = (text or "").strip()
+        x0, y0 = np.maximum(np.floor(quad.min(axis=0)).astype(int), 0)
+        x1, y1 = np.ceil(quad.max(axis=0)).astype(int)
+        if label_of(label) and y1 - y0 >= min_height and x1 > x0:
+            boxes.append((index, (slice(y0, y1), slice(x0, x1)), label))
+    return boxes
+
+
 def read_scene_words(folder: Path, pattern: str = "*", min_height: int = 6) -> tuple[list[np.ndarray], list[str]]:
-    """Grayscale crops of the labelled words of the scenes ``folder/pattern``: each word's upright
-    bounding box, as word-crop datasets cut them (a slanted word stays slanted in its box), with its
-    label as published. Words under ``min_height`` pixels and don't-care regions are skipped."""
+    """Grayscale crops and labels of the labelled words of the scenes ``folder/pattern``, each cut as
+    its upright bounding box (``upright_word_boxes``)."""
     images, labels = [], []
-    pairs = [pair for pair in scene_files(folder) if pair[0].match(pattern)]
+    pairs = scene_files(folder, pattern)
     for image_path, gt_path in tqdm(pairs, desc=f"words of {folder.name}/{pattern}", unit="img"):
-        quads, texts = load_scene_gt(gt_path)
         scene = cv2.imread(str(image_path), cv2.IMREAD_GRAYSCALE)
         if scene is None:
             continue
-        for quad, text in zip(quads, texts, strict=True):
-            label = (text or "").strip()
-            x0, y0 = np.maximum(np.floor(quad.min(axis=0)).astype(int), 0)
-            x1, y1 = np.ceil(quad.max(axis=0)).astype(int)
-            if not label_of(label) or y1 - y0 < min_height or x1 <= x0:
-                continue
-            images.append(scene[y0:y1, x0:x1].copy())
+        for _, box, label in upright_word_boxes(gt_path, min_height):
+            images.append(scene[box].copy())
             labels.append(label)
     LOG.info("%s/%s: %d labelled words in %d scenes", folder, pattern, len(labels), len(pairs))
     return images, labels

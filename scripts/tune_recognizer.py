@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-from fnmatch import fnmatch
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +68,7 @@ def tune_confidence(pipeline: OcrPipeline, folder: Path, pattern: str = "*") -> 
     (recognizer.second_look) reads the boxes under the threshold a second time."""
     partial = partial_scenes(folder)
     cached = []
-    for image_path, gt_path in tqdm([p for p in scene_files(folder) if fnmatch(p[0].name, pattern)], desc="scenes", unit="img"):
+    for image_path, gt_path in tqdm(scene_files(folder, pattern), desc="scenes", unit="img"):
         detections = pipeline.detector.detect(read_image(image_path), {})
         cached.append((image_path, detections, *load_gt(gt_path), image_path.name in partial or image_path.stem in partial))
     rows = []

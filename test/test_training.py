@@ -310,6 +310,29 @@ def test_scene_words_are_cut_as_upright_boxes_and_only_ever_train(tmp_path):
     assert with_scene_words(None, [tmp_path], "other*", CHARSETS["lower"])[1] == ["exit"]
 
 
+def test_scene_words_folder_holds_the_crops_training_would_cut_in_colour(tmp_path):
+    """scripts/scene_words.py writes the same upright boxes as a words folder that `edge-ocr eval` scores."""
+    from test_docs import load_script
+
+    from edge_ocr_ros.tools.dataset_eval import is_words_folder
+    from edge_ocr_train.real_data import read_scene_words
+
+    rng = np.random.default_rng(0)
+    cv2.imwrite(str(tmp_path / "s1.png"), rng.integers(0, 256, size=(100, 200, 3), dtype=np.uint8))
+    gt = [{"points": [[120, 70], [180, 70], [180, 90], [120, 90]], "text": None},  # don't care: skipped
+          {"points": [[10, 20], [90, 30], [88, 50], [8, 40]], "text": "EXIT"}]
+    (tmp_path / "s1.gt.json").write_text(json.dumps(gt))
+    out = tmp_path / "words"
+    load_script("scene_words").main(["--scenes", str(tmp_path), "--glob", "s*", "--out", str(out)])
+    assert is_words_folder(out) and (out / "labels.tsv").read_text() == "s1_1.png\tEXIT\n"
+    crop = cv2.imread(str(out / "s1_1.png"), cv2.IMREAD_UNCHANGED)
+    assert crop.shape == (30, 82, 3)
+    gray = read_scene_words(tmp_path, "s*")[0][0]  # imread's own grayscale rounds differently by up to 1
+    np.testing.assert_allclose(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), gray, atol=1)
+    with pytest.raises(SystemExit):
+        load_script("scene_words").main(["--scenes", str(tmp_path), "--glob", "none*", "--out", str(out)])
+
+
 def test_the_held_out_words_folder_holds_the_crops_training_validates_on(tmp_path):
     pytest.importorskip("tensorflow")
     from test_docs import load_script
