@@ -7,10 +7,13 @@ with row padding (``step`` > width * bytes per pixel). Anything else raises Inpu
 
 from __future__ import annotations
 
+import io
 import os
+import warnings
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from .errors import InputImageError
 
@@ -19,10 +22,13 @@ __all__ = ["DEPTH_ENCODINGS", "ENCODINGS", "MAX_IMAGE_PIXELS", "MAX_IMAGE_SIDE",
 MAX_IMAGE_SIDE = 16384
 MAX_IMAGE_PIXELS = 100_000_000
 
-# OpenCV checks a compressed image's declared size against this after reading its header and before
-# allocating the pixels (read once, at the first decode): a 100 kB PNG declaring 30000 x 30000 is refused
-# instead of taking gigabytes. The same limit as for raw images.
+# A compressed image's declared size is checked from its header (``declared_size``) before OpenCV decodes it.
+# OpenCV has a check of its own, but it reads OPENCV_IO_MAX_IMAGE_PIXELS once, when cv2 is imported, and its
+# default (2^30 pixels) admits a 107 kB PNG that declares 30000 x 30000 and takes 5.5 GB: setting it here
+# helps only where this module is imported before cv2, so it is a second line, not the check.
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_IMAGE_PIXELS))
+# The formats whose header is read before decoding (all of them OpenCV decodes too); others are refused.
+COMPRESSED_FORMATS = ("PNG", "JPEG", "WEBP", "TIFF", "BMP", "PPM", "JPEG2000")
 YUV422 = ("yuv422", "uyvy", "yuv422_yuy2", "yuyv")
 
 # encoding -> (bytes per pixel, channels, dtype, conversion to BGR or None)
@@ -116,10 +122,32 @@ def depth_to_metres(encoding: str, width: int, height: int, step: int, data, is_
     return values.astype(np.float32) * np.float32(unit)
 
 
+def declared_size(data) -> tuple[int, int]:
+    """(width, height) that a compressed image declares in its header, read by Pillow without decoding any
+    pixel, whatever was imported first. InputImageError if the header is not one of COMPRESSED_FORMATS.
+    (``io.BytesIO`` copies a payload that is not ``bytes``: a compressed frame, small beside its pixels.)"""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is judged below, by our limit
+            with Image.open(io.BytesIO(data), formats=COMPRESSED_FORMATS) as image:
+                return image.size
+    except Image.DecompressionBombError as exc:  # Pillow's own limit (about 179 MP) is above ours
+        raise InputImageError(f"compressed image declares more than {MAX_IMAGE_PIXELS // 1_000_000} MP: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - Pillow raises OSError, SyntaxError, ValueError, struct.error... on bad headers
+        raise InputImageError(f"compressed image of {len(data)} bytes cannot be decoded (corrupt or not one of "
+                              f"{', '.join(COMPRESSED_FORMATS)}): {exc}") from exc
+
+
 def compressed_to_bgr(data) -> np.ndarray:
-    """Decode a compressed image (a CompressedImage payload or an image file: JPEG, PNG, WebP, PGM, ...) whose
-    declared size is within the limits, without allocating more than that size (see OPENCV_IO_MAX_IMAGE_PIXELS above)."""
+    """Decode a compressed image (a CompressedImage payload or an image file: JPEG, PNG, WebP, TIFF, BMP,
+    PGM/PPM, JPEG 2000) whose header declares a size within the limits; a larger one is refused from its
+    header, before any pixel is allocated (``declared_size``)."""
     buffer = np.frombuffer(data, dtype=np.uint8)
+    width, height = declared_size(buffer)
+    try:
+        check_size(width, height)
+    except InputImageError as exc:
+        raise InputImageError(f"compressed {exc} (declared in its header; refused before decoding)") from exc
     try:
         image = cv2.imdecode(buffer, cv2.IMREAD_COLOR) if buffer.size else None
     except cv2.error:

@@ -16,17 +16,22 @@ LOG = logging.getLogger(__name__)
 FEW_FONTS = 100
 
 
-def generator_main(doc: str | None, generate: Callable[[Path, int, int, int], None], argv: list[str] | None,
-                   count: int, seed: int, what: str) -> None:
+def generator_main(doc: str | None, generate: Callable[..., None], argv: list[str] | None,
+                   count: int, seed: int, what: str, options: dict[str, dict] | None = None) -> None:
+    """Parse the shared options plus ``options`` (flag -> argparse keywords, passed on to ``generate`` by
+    keyword) and run ``generate(out, count, seed, workers, ...)``."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--count", type=int, default=count, help=f"number of {what}")
     parser.add_argument("--seed", type=int, default=seed, help="random seed (same seed, same data)")
     parser.add_argument("--workers", type=int, default=2, help="processes")
+    for flag, keywords in (options or {}).items():
+        parser.add_argument(flag, **keywords)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     report_sources()
-    generate(args.out, args.count, args.seed, args.workers)
+    extra = {flag.lstrip("-").replace("-", "_"): None for flag in options or {}}
+    generate(args.out, args.count, args.seed, args.workers, **{k: getattr(args, k) for k in extra})
 
 
 def report_sources() -> None:

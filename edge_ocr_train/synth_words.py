@@ -1,6 +1,7 @@
 """MJSynth-style word crops, rendered and rectified exactly as the engine crops words at run time.
 
 Usage: python -m edge_ocr_train.synth_words --out data/words_synth --count 200000 --seed 1
+       python -m edge_ocr_train.synth_words --out data/words_camera --count 120000 --seed 5 --camera 0.7
 Writes ``images.npy`` (N x H x W uint8 grayscale) and ``labels.txt`` (the printed text, one per line, with
 its case and punctuation: the trainer folds it to the alphabet it trains).
 """
@@ -18,6 +19,7 @@ from tqdm import tqdm
 
 from edge_ocr_ros.recognition.crop import warp_word
 
+from .camera_views import camera_view
 from .fonts import find_fonts, load_font
 from .generator_cli import generator_main
 from .textures import background, degrade
@@ -52,8 +54,10 @@ def random_homography(rng: np.random.Generator, w: int, h: int, strength: float)
     return cv2.getPerspectiveTransform(src, src + jitter)
 
 
-def render_word(rng: np.random.Generator, fonts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, str]:
-    """Render one word on a background; returns the BGR canvas, the word quad and the printed text."""
+def render_word(rng: np.random.Generator, fonts: tuple[str, ...],
+                camera: float = 0.0) -> tuple[np.ndarray, np.ndarray, str]:
+    """Render one word on a background; returns the BGR canvas, the word quad and the printed text. A share
+    ``camera`` of the words is seen as a robot's camera sees signs (``camera_views``) instead of flat."""
     while True:
         text = sample_text(rng)
         if label_of(text) and len(text) <= 24:
@@ -80,6 +84,9 @@ def render_word(rng: np.random.Generator, fonts: tuple[str, ...]) -> tuple[np.nd
     th = float(h - 2 * pad)
     margins = rng.uniform([-0.05, -0.08], [0.35, 0.3], size=(4, 2)) * th
     quad += margins * np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], np.float32)
+    if rng.random() < camera:  # the loose box turns and bends with the word, as a detector's box would hold it
+        canvas, quad = camera_view(canvas, quad, rng)
+        return canvas, quad, text
     if rng.random() < 0.7:
         matrix = random_homography(rng, w, h, strength=float(rng.uniform(0.02, 0.15)))
         canvas = cv2.warpPerspective(canvas, matrix, (w, h), borderMode=cv2.BORDER_REFLECT)
@@ -92,14 +99,14 @@ def render_word(rng: np.random.Generator, fonts: tuple[str, ...]) -> tuple[np.nd
     return degrade(rng, canvas), quad, text
 
 
-def _chunk(args: tuple[int, int]) -> tuple[np.ndarray, list[str]]:
-    seed, count = args
+def _chunk(args: tuple[int, int, float]) -> tuple[np.ndarray, list[str]]:
+    seed, count, camera = args
     rng = np.random.default_rng(seed)
     fonts = find_fonts()
     images = np.empty((count, CROP_HEIGHT, CROP_WIDTH), np.uint8)
     labels = []
     for i in range(count):
-        canvas, quad, label = render_word(rng, fonts)
+        canvas, quad, label = render_word(rng, fonts, camera)
         if rng.random() < 0.5:  # colour inverted words are common on signs
             canvas = 255 - canvas
         warp_word(cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY), quad, images[i])
@@ -107,9 +114,9 @@ def _chunk(args: tuple[int, int]) -> tuple[np.ndarray, list[str]]:
     return images, labels
 
 
-def generate(out: Path, count: int, seed: int, workers: int) -> None:
+def generate(out: Path, count: int, seed: int, workers: int, camera: float = 0.0) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    jobs = [(seed * 1_000_003 + i, min(CHUNK, count - i * CHUNK)) for i in range((count + CHUNK - 1) // CHUNK)]
+    jobs = [(seed * 1_000_003 + i, min(CHUNK, count - i * CHUNK), camera) for i in range((count + CHUNK - 1) // CHUNK)]
     images = np.lib.format.open_memmap(out / "images.npy", mode="w+", dtype=np.uint8, shape=(count, CROP_HEIGHT, CROP_WIDTH))
     labels: list[str] = []
     with Pool(workers) as pool:
@@ -122,7 +129,10 @@ def generate(out: Path, count: int, seed: int, workers: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    generator_main(__doc__, generate, argv, count=200_000, seed=1, what="word crops")
+    generator_main(__doc__, generate, argv, count=200_000, seed=1, what="word crops", options={
+        "--camera": {"type": float, "default": 0.0,
+                     "help": "share of words seen as a robot's camera sees signs: turned away up to 50 degrees, "
+                             "from below or above, bent along arcs, defocused, small, with glare (camera_views.py)"}})
 
 
 if __name__ == "__main__":

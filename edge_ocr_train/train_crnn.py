@@ -58,7 +58,7 @@ class WordBatches:
 
     def __init__(self, synth: tuple[np.ndarray, list[str]] | None, real: tuple[list[np.ndarray], list[str]] | None,
                  real_fraction: float, rng: np.random.Generator, charset: Charset = CHARSET,
-                 rotate: float = 0.0) -> None:
+                 rotate: float = 0.0, camera: float = 0.0) -> None:
         self.charset = charset
         self.synth = synth if synth is not None and len(synth[1]) else None
         self.real = real if real is not None and len(real[1]) else None
@@ -67,6 +67,7 @@ class WordBatches:
         self.real_fraction = 0.0 if self.real is None else 1.0 if self.synth is None else real_fraction
         self.rng = rng
         self.rotate = rotate
+        self.camera = camera
 
     def sample(self, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n_real = int(self.rng.binomial(batch, self.real_fraction))
@@ -79,7 +80,7 @@ class WordBatches:
         if n_real:
             raw, labels = self.real
             idx = self.rng.integers(0, len(labels), size=n_real)
-            images.append(recut(raw, idx, INPUT_HEIGHT, INPUT_WIDTH, self.rng, self.rotate))
+            images.append(recut(raw, idx, INPUT_HEIGHT, INPUT_WIDTH, self.rng, self.rotate, camera=self.camera))
             texts.extend(labels[i] for i in idx)
         x = photometric(np.concatenate(images).astype(np.float32) / 255.0, self.rng)
         y, lengths = encode_labels(texts, self.charset)
@@ -192,7 +193,7 @@ def train(args: argparse.Namespace) -> None:
         real_train = ([real_images[i] for i in train_idx], [real_labels[i] for i in train_idx])
         real_val = (rectify_all([real_images[i] for i in val_idx], INPUT_HEIGHT, INPUT_WIDTH), [real_labels[i] for i in val_idx])
     real_train = with_scene_words(real_train, args.real_scenes or [], args.scene_glob, charset)
-    batches = WordBatches(synth_train, real_train, args.real_fraction, rng, charset, args.rotate)
+    batches = WordBatches(synth_train, real_train, args.real_fraction, rng, charset, args.rotate, args.camera)
 
     filters = tuple(args.filters)
     model = build_crnn(charset.num_classes, filters=filters, substeps=args.substeps)
@@ -260,6 +261,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rotate", type=float, default=0.0,
                         help="share of real crops turned by up to 30 degrees inside an upright box, as word-crop "
                              "datasets cut slanted words")
+    parser.add_argument("--camera", type=float, default=0.0,
+                        help="share of real crops seen as a robot's camera sees signs each time they are drawn: "
+                             "turned away, bent, defocused, small, with glare (camera_views.py)")
     parser.add_argument("--select-best", action="store_true",
                         help="write --weights-out only when the held-out real accuracy improves (needs --real)")
     parser.add_argument("--charset", default="lower",

@@ -14,6 +14,7 @@ import numpy as np
 
 from edge_ocr_ros.recognition.crop import warp_word
 
+from .camera_views import camera_view
 from .real_data import full_quad
 
 
@@ -55,15 +56,21 @@ def rotated_in_box(image: np.ndarray, degrees: float) -> np.ndarray:
 
 
 def recut(images: list[np.ndarray], picks: np.ndarray, height: int, width: int, rng: np.random.Generator,
-          rotate: float = 0.0, max_degrees: float = 30.0) -> np.ndarray:
+          rotate: float = 0.0, max_degrees: float = 30.0, camera: float = 0.0) -> np.ndarray:
     """The crops ``images[picks]`` re-cut through jittered quads and degraded (N x height x width uint8);
-    a share ``rotate`` of them first turned by up to ``max_degrees`` inside an upright box."""
+    a share ``rotate`` of them first turned by up to ``max_degrees`` inside an upright box, and a share
+    ``camera`` seen as a robot's camera sees signs (``camera_views.camera_view``, degraded there)."""
     out = np.empty((len(picks), height, width), np.uint8)
     for i, dst in zip(picks, out, strict=True):
         img = images[int(i)]
         if rng.random() < rotate:
             img = rotated_in_box(img, rng.uniform(-max_degrees, max_degrees))
-        warp_word(img, jittered_quad(img, rng), dst)
+        quad = jittered_quad(img, rng)
+        if rng.random() < camera:
+            img, quad = camera_view(img, quad, rng)
+            warp_word(img, quad, dst)
+            continue
+        warp_word(img, quad, dst)
         degrade(dst, rng)
     return out
 

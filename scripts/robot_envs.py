@@ -62,12 +62,12 @@ class Robot:
 
 ROBOTS = {
     "humble": Robot("ROS 2 Humble (Ubuntu 22.04)", "3.10",
-                    ("numpy==1.21.5", "opencv-python-headless==4.5.4.60", "PyYAML==6.0", "tqdm==4.57.0"),
+                    ("numpy==1.21.5", "opencv-python-headless==4.5.4.60", "PyYAML==6.0", "tqdm==4.57.0", "pillow==9.0.1"),
                     "apt's PyYAML is 5.4.1, which has no Python 3.10 wheel on PyPI; 6.0 stands in (only safe_load is used)"),
     "bookworm": Robot("Raspberry Pi OS Bookworm (reference Pi 4)", "3.11",
-                      ("numpy==1.24.2", "opencv-python-headless==4.6.0.66", "PyYAML==6.0", "tqdm==4.64.1")),
+                      ("numpy==1.24.2", "opencv-python-headless==4.6.0.66", "PyYAML==6.0", "tqdm==4.64.1", "pillow==9.4.0")),
     "jazzy": Robot("ROS 2 Jazzy / Kilted (Ubuntu 24.04)", "3.12",
-                   ("numpy==1.26.4", "opencv-python-headless==4.6.0.66", "PyYAML==6.0.1", "tqdm==4.66.2")),
+                   ("numpy==1.26.4", "opencv-python-headless==4.6.0.66", "PyYAML==6.0.1", "tqdm==4.66.2", "pillow==10.2.0")),
 }
 
 

@@ -1,5 +1,6 @@
 """ROS image payloads to BGR: every supported encoding, row padding, and the errors."""
 
+import os
 import struct
 import subprocess
 import sys
@@ -78,46 +79,105 @@ def test_an_odd_width_422_image_is_a_bad_input_not_an_internal_error(encoding):
         raw_to_bgr(encoding, 641, 2, 641 * 2, bytes(641 * 2 * 2))
 
 
-def png_bomb(width: int, height: int) -> bytes:
-    """A small valid PNG (grey, all zero) that declares width x height: the pixels compress to almost nothing."""
+def png_bomb(width: int, height: int, bits: int = 8) -> bytes:
+    """A small valid grey PNG (all zero) that declares width x height at ``bits`` per pixel: the pixels
+    compress to almost nothing."""
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
-    packer, row, parts = zlib.compressobj(9), bytes(width + 1), []
+    packer, row, parts = zlib.compressobj(9), bytes((width * bits + 7) // 8 + 1), []
     for _ in range(height):
         parts.append(packer.compress(row))
     parts.append(packer.flush())
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", width, height, bits, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")
 
 
+def tiff_bomb(width: int, height: int) -> bytes:
+    """A little-endian grey TIFF whose one IFD declares width x height, uncompressed, one strip."""
+    tags = [(256, 4, width), (257, 4, height), (258, 3, 8), (259, 3, 1), (262, 3, 1), (273, 4, 8),
+            (277, 3, 1), (278, 4, height), (279, 4, width * height)]
+    ifd = struct.pack("<H", len(tags)) + b"".join(struct.pack("<HHII", tag, kind, 1, value) for tag, kind, value in tags)
+    return b"II*\x00" + struct.pack("<I", 8) + ifd + struct.pack("<I", 0) + bytes(4096)
+
+
+def bmp_bomb(width: int, height: int) -> bytes:
+    """A 24-bit BMP header declaring width x height (BITMAPFILEHEADER + BITMAPINFOHEADER)."""
+    size = width * height * 3
+    return (b"BM" + struct.pack("<IHHI", 54 + size, 0, 0, 54)
+            + struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0, size, 2835, 2835, 0, 0) + bytes(4096))
+
+
 BOMBS = {  # small files declaring huge images: decoded to BGR they would take gigabytes
-    "png": lambda: png_bomb(20000, 20000),  # a complete, valid PNG: 1.2 GB as BGR
+    "png1": lambda: png_bomb(30000, 30000, 1),  # the issue's 107 kB 1-bit PNG: 5.5 GB before the header check
+    "png8": lambda: png_bomb(20000, 20000),  # a complete, valid PNG: 1.2 GB as BGR
+    "png16": lambda: png_bomb(12000, 12000, 16),
     "jpeg": lambda: jpeg_header(60000, 60000),
     "webp": lambda: b"RIFF" + struct.pack("<I", 30) + b"WEBPVP8X" + struct.pack("<I", 10) + b"\x00" * 4
                     + (16383).to_bytes(3, "little") + (16383).to_bytes(3, "little"),
+    "tiff": lambda: tiff_bomb(30000, 30000),
+    "bmp": lambda: bmp_bomb(30000, 30000),
     "pgm": lambda: b"P5 30000 30000 255\n" + bytes(4096),
+    "ppm": lambda: b"P6\n# a comment\n30000 30000\n255\n" + bytes(4096),
 }
+PEAK_PROBE = ("{first}\n"
+              "from edge_ocr_ros.errors import InputImageError\n"
+              "from edge_ocr_ros.image_codec import compressed_to_bgr\n"
+              "data = open({path!r}, 'rb').read()\n"
+              "try:\n    compressed_to_bgr(data)\n    print('decoded')\n"
+              "except InputImageError as exc:\n    print('refused:', exc)\n"
+              "print(next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:')))\n")
 
 
+# What a user's process may have done before it imports the package. OpenCV reads its own size limit
+# (OPENCV_IO_MAX_IMAGE_PIXELS) at its first decode: after that, setting it has no effect.
+BEFORE = {"nothing": "import os",
+          "cv2 decoded": "import cv2, numpy\ncv2.imdecode(cv2.imencode('.png', numpy.zeros((4, 4), numpy.uint8))[1], 1)"}
+CHILD_PEAK = ("import resource, subprocess, sys\n"
+              "out = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+              "print(out.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+              "sys.stderr.write(out.stderr)\n")
+# a user's environment: without the limit that importing the package set in this test process
+USER_ENV = {k: v for k, v in os.environ.items() if k != "OPENCV_IO_MAX_IMAGE_PIXELS"}
+
+
+@pytest.mark.parametrize("first", sorted(BEFORE))
 @pytest.mark.parametrize("kind", sorted(BOMBS))
-def test_a_decompression_bomb_is_refused_before_it_takes_memory(tmp_path, kind):
+def test_a_decompression_bomb_is_refused_before_it_takes_memory(tmp_path, kind, first):
     """Each is refused by its declared size, in a fresh process whose peak memory stays far below what its
-    pixels would take; the CLI says so in one line."""
+    pixels would take, whatever the process did with cv2 first; the CLI says so in one line, also far below.
+    (Before the header check, the 1-bit PNG took 5.3 GB in a process that had decoded an image first.)"""
     path = tmp_path / f"bomb.{kind}"
     path.write_bytes(BOMBS[kind]())
     assert path.stat().st_size < 1_000_000
     # the peak resident size of this process image (VmHWM): getrusage's ru_maxrss would include the peak of
     # the pytest process it was forked from
-    probe = ("from edge_ocr_ros.errors import InputImageError\n"
-             "from edge_ocr_ros.image_codec import compressed_to_bgr\n"
-             f"data = open({str(path)!r}, 'rb').read()\n"
-             "try:\n    compressed_to_bgr(data)\n    print('decoded')\nexcept InputImageError as exc:\n    print('refused:', exc)\n"
-             "print(next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:')))\n")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", PEAK_PROBE.format(first=BEFORE[first], path=str(path))], capture_output=True,
+                         text=True, timeout=120, env=USER_ENV)
     verdict, peak_kb = out.stdout.splitlines()
-    assert verdict.startswith("refused:") and (kind != "png" or "100 MP" in verdict)  # the complete PNG: by its size
-    assert int(peak_kb) < 500_000  # kB: the interpreter, numpy and OpenCV, no pixel buffer
-    cli = subprocess.run([sys.executable, "-m", "edge_ocr_ros.tools.cli", "--image", str(path)], capture_output=True,
-                         text=True, timeout=120)
-    assert cli.returncode == 2 and "is not a readable image" in cli.stderr and "Traceback" not in cli.stderr
+    assert verdict.startswith("refused:") and "MP" in verdict, verdict  # by the size its header declares
+    assert int(peak_kb) < 500_000  # kB: the interpreter, numpy, OpenCV and Pillow, no pixel buffer
+    if first != "nothing":
+        return
+    cli = subprocess.run([sys.executable, "-c", CHILD_PEAK, sys.executable, "-m", "edge_ocr_ros.tools.cli", "--image",
+                          str(path)], capture_output=True, text=True, timeout=120, env=USER_ENV)
+    returncode, cli_peak_kb = map(int, cli.stdout.split())
+    assert returncode == 2 and "is not a readable image" in cli.stderr and "Traceback" not in cli.stderr
+    assert cli_peak_kb < 1_000_000  # the whole CLI with its models loaded, no pixel buffer
+
+
+def test_every_format_within_the_limits_still_decodes():
+    """The header check refuses by size, not by format: a valid image of each format reads as before."""
+    image = RNG.integers(0, 256, size=(37, 53, 3), dtype=np.uint8)
+    for suffix in (".png", ".bmp", ".tiff", ".ppm", ".webp", ".jpg"):
+        decoded = compressed_to_bgr(cv2.imencode(suffix, image)[1].tobytes())
+        assert decoded.shape == image.shape, suffix
+        if suffix in (".png", ".bmp", ".tiff", ".ppm"):
+            np.testing.assert_array_equal(decoded, image, err_msg=suffix)
+    gray = compressed_to_bgr(cv2.imencode(".pgm", image[..., 0])[1].tobytes())
+    np.testing.assert_array_equal(gray[..., 0], image[..., 0])
+
+
+def test_a_header_of_no_known_format_is_refused_with_the_formats_named():
+    with pytest.raises(InputImageError, match="PNG, JPEG"):
+        compressed_to_bgr(b"GIF89a" + bytes(64))

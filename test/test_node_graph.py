@@ -14,6 +14,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -455,43 +456,96 @@ def test_a_burst_does_not_queue(graph):
     assert g.latest_diagnostics()["dropped_frames_total"] == str(g.ocr.stats.total_dropped)
 
 
+class NodeProcess:
+    """ocr_node as users start it, in its own process, with a tester node spinning beside it."""
+
+    def __init__(self, name: str, ros_args: list[str], env: dict[str, str] | None = None) -> None:
+        cmd = [sys.executable, str(REPO / "scripts" / "ocr_node"), "--ros-args", *ros_args]
+        self.proc = subprocess.Popen(cmd, env=env or dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True)
+        self.node = rclpy.create_node(name)
+        self.executor = MultiThreadedExecutor()
+        self.executor.add_node(self.node)
+        threading.Thread(target=self.executor.spin, daemon=True).start()
+        self.output = ""
+
+    def publish_until_answered(self, pub, msg, answered: Callable[[], bool], tries: int = 30) -> bool:
+        """The publisher may see the subscription before the node's side has matched it, and a loaded machine
+        delays both: publish again each second until an answer comes."""
+        assert wait_for(lambda: pub.get_subscription_count() > 0, 30.0), "the node did not subscribe"
+        for _ in range(tries):
+            pub.publish(msg)
+            if wait_for(answered, 1.0):
+                return True
+        return False
+
+    def peak_rss_kb(self) -> int:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+
+    def stop(self) -> str:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.output, _ = self.proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.output, _ = self.proc.communicate()
+        self.executor.shutdown()
+        self.node.destroy_node()
+        return self.output
+
+
 def test_params_file_and_remapping_in_a_separate_process():
     """ocr_node as users start it: its own process, the params file, a remapped image topic."""
-    env = dict(os.environ)
-    cmd = [sys.executable, str(REPO / "scripts" / "ocr_node"), "--ros-args", "--params-file", str(REPO / "config" / "edge_ocr.yaml"),
-           "-r", "__ns:=/pf", "-r", "image:=/pf/camera/image_raw", "-p", "detector.width:=480", "-p", "detector.height:=352"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    node = rclpy.create_node("pf_tester")
+    run = NodeProcess("pf_tester", ["--params-file", str(REPO / "config" / "edge_ocr.yaml"), "-r", "__ns:=/pf",
+                                    "-r", "image:=/pf/camera/image_raw", "-p", "detector.width:=480",
+                                    "-p", "detector.height:=352"])
     results: list[TextDetectionArray] = []
-    node.create_subscription(TextDetectionArray, "/pf/text_detections", results.append, 10)
-    pub = node.create_publisher(Image, "/pf/camera/image_raw", 1)
-    executor = MultiThreadedExecutor()
-    executor.add_node(node)
-    spin = threading.Thread(target=executor.spin, daemon=True)
-    spin.start()
+    run.node.create_subscription(TextDetectionArray, "/pf/text_detections", results.append, 10)
+    pub = run.node.create_publisher(Image, "/pf/camera/image_raw", 1)
     try:
-        assert wait_for(lambda: pub.get_subscription_count() > 0, 30.0), "node did not subscribe to the remapped topic"
         sign = cv2.imread(str(sorted((REPO / "samples" / "signs").glob("*.jpg"))[0]))
-        # the publisher may see the subscription before the node's side has matched it, and a loaded
-        # machine delays both: publish again each second until an answer comes
-        for _ in range(30):
-            pub.publish(image_msg(sign, stamp=77, frame="robot_cam"))
-            if wait_for(lambda: results, 1.0):
-                break
-        assert results
+        assert run.publish_until_answered(pub, image_msg(sign, stamp=77, frame="robot_cam"), lambda: results)
         assert results[0].header.stamp.sec == 77 and results[0].header.frame_id == "robot_cam"
         assert results[0].image_width == sign.shape[1]
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, _ = proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
-        executor.shutdown()
-        node.destroy_node()
+        out = run.stop()
     assert "up to 480x352" in out  # the -p override on top of the params file
     assert "subscribed to /pf/camera/image_raw" in out
+
+
+def test_a_png_bomb_is_refused_by_the_node_in_its_own_process():
+    """The issue's 107 kB 1-bit PNG declaring 30000 x 30000 (5.3 GB when decoded) as a CompressedImage: the
+    node, started as users start it and without the limit in its environment, refuses it by its header,
+    counts it, stays far below a gigabyte and answers the next frame."""
+    from test_image_codec import png_bomb
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENCV_IO_MAX_IMAGE_PIXELS"}
+    run = NodeProcess("bomb_tester", ["--params-file", str(REPO / "config" / "edge_ocr.yaml"), "-r", "__ns:=/bomb",
+                                      "-p", "input_transport:=compressed"], env=env)
+    results: list[TextDetectionArray] = []
+    diagnostics: list[DiagnosticArray] = []
+    run.node.create_subscription(TextDetectionArray, "/bomb/text_detections", results.append, 10)
+    run.node.create_subscription(DiagnosticArray, "/diagnostics", diagnostics.append, 10)
+    pub = run.node.create_publisher(CompressedImage, "/bomb/image/compressed", 10)
+    try:
+        bomb = CompressedImage(format="png", data=png_bomb(30000, 30000, 1))
+        assert len(bomb.data) < 200_000
+        sign = CompressedImage(format="png", data=cv2.imencode(".png", camera_image()[0])[1].tobytes())
+        sign.header.stamp.sec = 5
+        assert run.publish_until_answered(pub, sign, lambda: results)  # the node is up and reading
+
+        def bad_inputs() -> int:
+            values = [kv.value for d in diagnostics for s in d.status for kv in s.values if kv.key == "bad_inputs_total"]
+            return int(values[-1]) if values else 0
+        pub.publish(bomb)  # alone: a frame right behind it would replace it in the node's drop-oldest slot
+        assert wait_for(lambda: bad_inputs() >= 1, 10.0)
+        sign.header.stamp.sec = 6
+        assert run.publish_until_answered(pub, sign, lambda: any(r.header.stamp.sec == 6 for r in results))
+        assert run.peak_rss_kb() < 1_000_000
+    finally:
+        out = run.stop()
+    assert "100 MP" in out and "Traceback" not in out
 
 
 def test_warnings_use_the_loggers_own_method_with_a_fallback_for_older_rclpy():
