@@ -420,3 +420,77 @@ def test_the_weight_average_refuses_a_decay_outside_0_1():
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     with pytest.raises(ValueError, match="decay"):
         WeightAverage(model, 1.0)
+
+
+def word_card(height: int = 40, width: int = 160) -> tuple[np.ndarray, np.ndarray]:
+    """A white canvas with a black 'L' at the word's start and a bar along it: telling left from right and
+    up from down, so that a mirrored or upside-down crop shows."""
+    card = np.full((height, width), 255, np.uint8)
+    card[5:35, 10:18] = 0
+    card[27:35, 10:150] = 0
+    return card, np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_a_bent_word_lands_where_its_outline_says(sign):
+    """The pixel map (cv2.remap) and the point map of the arc agree: a dot drawn on the flat canvas is
+    found where bend_points puts it."""
+    from edge_ocr_train.camera_views import bend_maps, bend_points
+
+    canvas = np.zeros((40, 160), np.float32)
+    dots = np.array([[20, 10], [80, 20], [140, 30]], np.float32)
+    for x, y in dots:
+        canvas[int(y), int(x)] = 1.0
+    canvas = cv2.GaussianBlur(canvas, (0, 0), 1.5)
+    map_x, map_y, offset = bend_maps(160, 40, 90.0, sign, 20.0)
+    bent = cv2.remap(canvas, map_x, map_y, cv2.INTER_LINEAR, borderValue=0)
+    expected = bend_points(dots + 0.5, 160, 90.0, sign, 20.0, offset) - 0.5
+    for x, y in expected:
+        window = bent[int(y) - 4 : int(y) + 5, int(x) - 4 : int(x) + 5]
+        assert window.max() > 0.5 * bent.max(), (x, y)
+    ends, middle = expected[[0, 2], 1].mean(), expected[1, 1]
+    assert (ends > middle) if sign > 0 else (ends < middle)  # an arch bows up, a smile down
+
+
+def test_camera_views_keep_the_word_readable_the_right_way_round():
+    """Turned, tilted and bent words cut by the detector's rotated box (whose corner order is worked out,
+    where a slip turns the word round) keep the word's start, the 'L', on the crop's left."""
+    from edge_ocr_ros.recognition.crop import warp_word
+    from edge_ocr_train.camera_views import CameraStyle, camera_view
+
+    card, quad = word_card()
+    rng = np.random.default_rng(3)
+    geometry_only = CameraStyle(perspective=1.0, arc=0.5, max_arc=1.0, defocus=0.0, low_resolution=0.0, glare=0.0,
+                                upright_box=0.0)
+    for _ in range(40):
+        image, box = camera_view(cv2.cvtColor(card, cv2.COLOR_GRAY2BGR), quad, rng, geometry_only)
+        crop = np.empty((32, 128), np.uint8)
+        width = warp_word(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), box, crop)
+        dark = crop[:, :width] < 60  # the ink, not the shadows textures.degrade may cast (at least 0.4 x 255)
+        left, right = dark[:, : width // 4].sum(), dark[:, -(width // 4):].sum()
+        assert left > right, (left, right)
+
+
+@pytest.mark.parametrize("degrees", [0, 30, 80, 100, 170, -60, -120])
+def test_the_rotated_box_runs_the_words_way_round_from_its_start(degrees):
+    """crop_box lists the detector-style box from the corner at the word's start, along the text, and the
+    same way round as the word's own corners (listed the other way round, the crop would be a mirror image)."""
+    from edge_ocr_train.camera_views import crop_box, outline, signed_area
+
+    turn = cv2.getRotationMatrix2D((0, 0), degrees, 1.0)[:, :2]
+    quad = np.array([[0, 0], [100, 0], [100, 20], [0, 20]], np.float32) @ turn.T + (300, 300)
+    box = crop_box(outline(quad), np.random.default_rng(0), upright=0.0)
+    np.testing.assert_allclose(box, quad, atol=1e-3)
+    assert np.sign(signed_area(box)) == np.sign(signed_area(quad))
+
+
+def test_real_crops_get_camera_views_in_training_batches():
+    """--camera: the share of real crops given a view differs from plain re-cuts, and each stays a word crop."""
+    from edge_ocr_train.word_augment import recut
+
+    card, _ = word_card()
+    picks = np.zeros(16, int)
+    plain = recut([card], picks, 32, 128, np.random.default_rng(0))
+    viewed = recut([card], picks, 32, 128, np.random.default_rng(0), camera=1.0)
+    assert plain.shape == viewed.shape == (16, 32, 128)
+    assert np.abs(plain.astype(int) - viewed.astype(int)).mean() > 5
