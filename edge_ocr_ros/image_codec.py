@@ -133,7 +133,7 @@ def declared_size(data) -> tuple[int, int]:
                 return image.size
     except Image.DecompressionBombError as exc:  # Pillow's own limit (about 179 MP) is above ours
         raise InputImageError(f"compressed image declares more than {MAX_IMAGE_PIXELS // 1_000_000} MP: {exc}") from exc
-    except Exception as exc:
+    except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, struct.error... on bad headers
         raise InputImageError(f"compressed image of {len(data)} bytes cannot be decoded (corrupt or not one of "
                               f"{', '.join(COMPRESSED_FORMATS)}): {exc}") from exc
 
