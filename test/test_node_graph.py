@@ -767,7 +767,9 @@ def test_edgetpu_as_launch_and_params_files_deliver_it(graph, written, configure
 
 def test_reactivation_during_a_slow_frame_never_runs_two_frames_at_once(graph):
     """A frame that outlasts deactivate's wait (5 s) keeps its worker busy; after activate the new worker
-    waits for it: one frame in the pipeline at a time, and the node answers afterwards."""
+    waits for it: one frame in the pipeline at a time, and the node answers afterwards. The slow frame
+    belongs to the ended activation: it is discarded and counted, never tracked into the new activation's
+    fresh tracker nor published with its old stamp."""
     g = graph()
     node = g.ocr
     run, inside, most = node.pipeline.run, [], []
@@ -791,6 +793,47 @@ def test_reactivation_during_a_slow_frame_never_runs_two_frames_at_once(graph):
     assert wait_for(lambda: most, 5.0)  # the slow frame is running
     g.lifecycle("deactivate")  # gives up waiting after 5 s; the old worker is still inside its frame
     g.lifecycle("activate")
+    assert wait_for(lambda: node.stats.total_stale == 1, 5.0)
     g.assert_answers(stamp=52)
+    assert 51 not in [r.header.stamp.sec for r in g.results]
+    answer = next(r for r in g.results if r.header.stamp.sec == 52)
+    assert [d.frames_seen for d in answer.detections] == [1]  # the stale frame never reached the fresh tracker
+    assert g.latest_diagnostics()["stale_frames_discarded_total"] == "1"
     assert max(most) == 1
     assert len([t for t in threading.enumerate() if t.name == "ocr_worker" and t.is_alive()]) == 1
+
+
+def node_state(g: Graph) -> str:
+    return g.call(GetState, f"{g.ocr.get_fully_qualified_name()}/get_state", GetState.Request()).current_state.label
+
+
+def test_a_configure_that_raises_leaves_nothing_behind(graph):
+    """A bad qos_overrides value makes rclpy raise while the second publisher is created: configure fails
+    as a whole (no pipeline, no publisher left), the reason is logged and in diagnostics, and the node is
+    unconfigured, as it reports."""
+    ns = "/t_a_configure_that_raises_leaves_nothing_behind_0"
+    g = graph({f"qos_overrides.{ns}/text_detections/image.publisher.reliability": "sometimes"}, autostart=False)
+    g.lifecycle("configure")
+    assert node_state(g) == "unconfigured"
+    assert g.ocr.pipeline is None and g.ocr._pub_detections is None
+    assert g.tester.count_publishers(f"{ns}/text_detections") == 0
+    assert "configure failed" in g.ocr.config_error and "sometimes" in g.ocr.config_error
+    diag = g.latest_diagnostics()
+    assert diag["level"] == 2 and "configure failed" in diag["message"]
+
+
+def test_an_activate_that_raises_stops_what_it_started(graph):
+    """A bad subscription override makes rclpy raise at activate: the workers stop, nothing is subscribed,
+    the publishers are disabled again, the node stays inactive and says why; cleanup then works."""
+    ns = "/t_an_activate_that_raises_stops_what_it_started_0"
+    g = graph({f"qos_overrides.{ns}/image.subscription.history": "everything"}, autostart=False)
+    g.lifecycle("configure", "activate")
+    assert node_state(g) == "inactive"
+    assert g.ocr._subscription is None and g.ocr._threads == []
+    assert not [t for t in threading.enumerate() if t.name in ("ocr_worker", "ocr_annotator") and t.is_alive()
+                and t in g.ocr._threads]
+    assert "activate failed" in g.ocr.config_error
+    assert g.latest_diagnostics()["level"] == 2
+    assert g.tester.count_subscribers(f"{ns}/image") == 0
+    g.lifecycle("cleanup")
+    assert node_state(g) == "unconfigured" and g.ocr.pipeline is None

@@ -205,17 +205,21 @@ class OcrNode(LifecycleNode):
                 raise ConfigError(f"{name} must be a number of at least 0, not {value!r}")
 
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
-        """Build the pipeline (load the models) and the publishers; FAILURE with one logged sentence if they cannot load."""
+        """Build the pipeline (load the models) and the publishers; all or nothing: on any failure (a model,
+        a parameter, a bad qos_overrides value) what was built is released, the reason logged and kept for
+        diagnostics, and the node stays unconfigured."""
         try:
             self._check_node_parameters()
             self.pipeline = OcrPipeline.from_config(self.engine_config(), logger=_RosLogAdapter(self.get_logger()))
-        except EdgeOcrError as exc:
-            self.config_error = str(exc)
-            self.get_logger().error(f"configure failed: {exc}")
-            return TransitionCallbackReturn.FAILURE
+            self.tracker = WordTracker(TrackingSettings.from_config(self.pipeline.config))
+            self._requested_config, self._pending_config = self.pipeline.config, None
+            self._create_publishers()
+        except Exception as exc:  # rclpy would swallow it and leave half a node behind
+            return self._failed("configure", exc)
         self.config_error = ""
-        self.tracker = WordTracker(TrackingSettings.from_config(self.pipeline.config))
-        self._requested_config, self._pending_config = self.pipeline.config, None
+        return super().on_configure(state)
+
+    def _create_publishers(self) -> None:
         # qos_overrides.<topic>.publisher.{depth,history,reliability} in the params file apply (ROS convention)
         overridable = {"qos_overriding_options": QoSOverridingOptions.with_default_policies()}
         self._pub_detections = self.create_lifecycle_publisher(TextDetectionArray, "text_detections", 10, **overridable)
@@ -226,22 +230,51 @@ class OcrNode(LifecycleNode):
         if self.get_parameter("depth.enabled").value:
             self.depth = DepthInput(self, float(self.get_parameter("depth.slop_ms").value))
             self._pub_markers = self.create_lifecycle_publisher(MarkerArray, "text_detections/markers", 10, **overridable)
-        return super().on_configure(state)
+
+    def _failed(self, transition: str, exc: Exception, release: bool = True) -> TransitionCallbackReturn:
+        """A transition that raised: undo it, say why in the log and in diagnostics, report FAILURE."""
+        reason = str(exc) if isinstance(exc, EdgeOcrError) else f"{type(exc).__name__}: {exc}"
+        self._stop_threads()
+        self._unsubscribe()
+        if release:
+            self._release()
+        self.config_error = f"{transition} failed: {reason}"
+        self.get_logger().error(self.config_error)
+        return TransitionCallbackReturn.FAILURE
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
-        """Enable the publishers, then subscribe and start the workers (so no early result is lost)."""
+        """Enable the publishers, then subscribe and start the workers (so no early result is lost); all or
+        nothing: on failure the workers stop, the subscriptions go, the publishers are disabled again and
+        the node stays inactive (configured)."""
         result = super().on_activate(state)  # enables the lifecycle publishers: no early result is lost
-        self._running = running = threading.Event()
-        running.set()
-        self.frames.reopen()
-        self.annotations.reopen()
-        self.tracker.reset()  # a new stream: no track carries over a pause
-        self._threads = [threading.Thread(target=self._work, args=(running,), name="ocr_worker", daemon=True),
-                         threading.Thread(target=self._annotate, args=(running,), name="ocr_annotator", daemon=True)]
-        for t in self._threads:
-            t.start()
-        self._subscribe()
+        try:
+            self._running = running = threading.Event()
+            running.set()
+            self.frames.reopen()
+            self.annotations.reopen()
+            self.tracker.reset()  # a new stream: no track carries over a pause
+            self._threads = [threading.Thread(target=self._work, args=(running,), name="ocr_worker", daemon=True),
+                             threading.Thread(target=self._annotate, args=(running,), name="ocr_annotator", daemon=True)]
+            for t in self._threads:
+                t.start()
+            self._subscribe()
+        except Exception as exc:  # e.g. the input's qos_overrides refused by rclpy
+            failed = self._failed("activate", exc, release=False)
+            super().on_deactivate(state)
+            return failed
+        self.config_error = ""
         return result
+
+    def on_error(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """An error in a transition (rclpy's ErrorProcessing): release everything and go back to
+        unconfigured, so that configure can be tried again."""
+        self._stop_threads()
+        self._unsubscribe()
+        self._release()
+        if not self.config_error:
+            self.config_error = f"error while in state {state.label}: released, now unconfigured"
+        self.get_logger().error(self.config_error)
+        return TransitionCallbackReturn.SUCCESS
 
     def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Unsubscribe and stop the workers; the models stay loaded."""
@@ -273,14 +306,15 @@ class OcrNode(LifecycleNode):
 
     def _release(self) -> None:
         """Destroy the lifecycle publishers (so that the node's managed entities do not pile up over
-        configure/cleanup cycles) and drop the models."""
+        configure/cleanup cycles) and drop the models. Never waits for a frame still running in a worker of
+        an ended activation (that holds its own pipeline reference, and its result is discarded): the
+        executor, which runs transitions, parameters and diagnostics, is not blocked by it."""
         for pub in (self._pub_detections, self._pub_image, self._pub_vision, self._pub_markers):
             if pub is not None:
                 self._destroy_lifecycle_publisher(pub)
         self._pub_detections = self._pub_image = self._pub_vision = self._pub_markers = None
         self.depth = None
-        with self._pipeline_lock:
-            self.pipeline = None
+        self.pipeline = None
 
     def _stop_threads(self) -> None:
         self._running.clear()
@@ -372,25 +406,32 @@ class OcrNode(LifecycleNode):
             if item is None:
                 continue
             with self._pipeline_lock:  # a worker of an earlier activation may still finish a slow frame
-                if running.is_set() and self.pipeline is not None:
-                    self._process(*item)
+                pipeline = self.pipeline  # cleanup may drop the node's reference meanwhile, never this frame's
+                if running.is_set() and pipeline is not None:
+                    self._process(pipeline, running, *item)
 
     def _take_pending_config(self) -> OcrConfig | None:
         with self._config_lock:
             config, self._pending_config = self._pending_config, None
         return config
 
-    def _process(self, msg, received: float) -> None:
+    def _process(self, pipeline: OcrPipeline, running: threading.Event, msg, received: float) -> None:
         """One frame, start to end (``received``: time.monotonic() at reception): nothing raised here may
-        end the worker."""
+        end the worker. ``running`` is the activation the frame was taken in: a frame that outlasts it (a
+        slow frame across deactivate and activate) is discarded, never tracked or published with an old
+        stamp into the next activation."""
         try:
             config = self._take_pending_config()
             if config is not None:
-                self.pipeline.update(config)
+                pipeline.update(config)
                 self.tracker.configure(TrackingSettings.from_config(config))
             image = self._decode(msg)
-            result = self.tracker.update(self.pipeline.run(image))
-            result = self._locate(result, msg.header)
+            words = pipeline.run(image)
+            if not running.is_set():
+                self.stats.stale()
+                self.get_logger().info("a frame finished after its activation ended: discarded")
+                return
+            result = self._locate(self.tracker.update(words), msg.header)
         except InputImageError as exc:
             self.stats.error("bad_input", str(exc))
             self.get_logger().error(f"dropped a bad image: {exc}", throttle_duration_sec=5.0)
@@ -470,6 +511,7 @@ class OcrNode(LifecycleNode):
                   "lost_in_transport": str(w.lost) if MESSAGE_INFO_CALLBACKS else "not counted by this rclpy",
                   "lost_in_transport_total": str(self.stats.total_lost) if MESSAGE_INFO_CALLBACKS else "",
                   "frames_processed_total": str(self.stats.total_processed),
+                  "stale_frames_discarded_total": str(self.stats.total_stale),
                   "latency_p50_ms": f"{w.latency_p50_ms:.1f}" if w.latency_p50_ms is not None else "",
                   "latency_p95_ms": f"{w.latency_p95_ms:.1f}" if w.latency_p95_ms is not None else "",
                   "stamp_delay_p50_ms": f"{w.stamp_delay_p50_ms:.1f}" if w.stamp_delay_p50_ms is not None else "",
@@ -484,7 +526,7 @@ class OcrNode(LifecycleNode):
             values.update(accelerator=f"detector: {det.name}, recognizer: {rec.name}",
                           detector_model=", ".join(str(p) for p in det.model_paths),
                           recognizer_model=str(rec.model_paths[0]), precision=self.pipeline.config["precision"])
-        if self.pipeline is None and self.config_error:
+        if self.config_error and (self.pipeline is None or self._subscription is None):  # a failed transition
             status.level, status.message = DiagnosticStatus.ERROR, self.config_error
         elif self.pipeline is None:  # deliberately, e.g. waiting for a lifecycle manager: not a fault
             status.level, status.message = DiagnosticStatus.OK, "unconfigured: waiting for configure (models not loaded)"

@@ -53,6 +53,7 @@ class NodeStats:
         self._lost = 0
         self._last_sequence: dict[object, int] = {}
         self.total_received = self.total_processed = self.total_dropped = self.total_lost = 0
+        self.total_stale = 0  # frames finished after their activation ended, discarded unpublished
         self.total_errors: Counter = Counter()
         self.last_error = ""
 
@@ -85,6 +86,11 @@ class NodeStats:
             self._latencies.append(latency_ms)
             if stamp_delay_ms is not None:
                 self._delays.append(stamp_delay_ms)
+
+    def stale(self) -> None:
+        """Count a frame discarded because its activation ended while it was being read."""
+        with self._lock:
+            self.total_stale += 1
 
     def error(self, kind: str, message: str) -> None:
         """Count a frame that could not be processed (``kind`` of error) and keep its message for diagnostics."""
