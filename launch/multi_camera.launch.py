@@ -1,7 +1,8 @@
 """Two cameras, two ocr_node instances, one per namespace (front/ and rear/).
 
   ros2 launch edge_ocr_ros multi_camera.launch.py front_image:=/cam0/image_raw rear_image:=/cam1/image_raw
-Arguments: front_image, rear_image (camera topics), params_file (both instances) and edgetpu.
+Arguments: front_image, rear_image (camera topics), params_file (both instances) and edgetpu (empty: the
+params file's).
 Results: /front/text_detections and /rear/text_detections. Both instances share one Edge TPU only if
 each gets its own device (edgetpu_device: usb:0 / usb:1); otherwise let the second run on the CPU.
 """
@@ -23,7 +24,8 @@ def generate_launch_description() -> LaunchDescription:
     arguments += [
         DeclareLaunchArgument("params_file", default_value=PathJoinSubstitution([share, "config", "edge_ocr.yaml"]),
                               description="YAML parameters of both ocr_node instances"),
-        DeclareLaunchArgument("edgetpu", default_value="auto", description="Edge TPU use: auto | on | off"),
+        DeclareLaunchArgument("edgetpu", default_value="",
+                              description="Edge TPU use: auto | on | off (empty: the params file's)"),
     ]
     return LaunchDescription(arguments + [
         IncludeLaunchDescription(PythonLaunchDescriptionSource(single), launch_arguments={

@@ -6,6 +6,8 @@ import pytest
 import yaml
 from helpers import REPO
 
+from edge_ocr_ros.launch_arguments import ARGUMENTS, LaunchArgumentError, node_options, ros_arguments_for
+
 LAUNCH = REPO / "launch" / "edge_ocr.launch.py"
 
 
@@ -17,21 +19,79 @@ def keywords(call: ast.Call) -> dict[str, ast.AST]:
     return {k.arg: k.value for k in call.keywords}
 
 
-def test_launch_file_names_the_package_executable_and_arguments():
+def test_launch_file_declares_every_argument_and_builds_the_node_from_them():
+    """The launch file is a shell around launch_arguments (tested below without launch_ros): it declares
+    ARGUMENTS and hands their values to node_options for the package's ocr_node."""
     tree = ast.parse(LAUNCH.read_text())
     (node,) = calls(tree, "LifecycleNode")
     kw = keywords(node)
-    assert ast.literal_eval(kw["package"]) == "edge_ocr_ros"
-    assert ast.literal_eval(kw["executable"]) == "ocr_node"
-    args = {ast.literal_eval(c.args[0]) for c in calls(tree, "DeclareLaunchArgument")}
-    assert args == {"image", "namespace", "params_file", "edgetpu", "depth", "camera_info"}
-    remapped = [ast.literal_eval(t.elts[0]) for t in kw["remappings"].elts]
-    assert remapped == ["image", "image/compressed", "depth", "camera_info"]
-    params = ast.unparse(kw["parameters"])
-    assert "params_file" in params and "'edgetpu'" in params
-    params_arg = next(c for c in calls(tree, "DeclareLaunchArgument") if ast.literal_eval(c.args[0]) == "params_file")
-    default = ast.unparse(keywords(params_arg)["default_value"])
-    assert "'config'" in default and "'edge_ocr.yaml'" in default and "FindPackageShare('edge_ocr_ros')" in default
+    assert ast.literal_eval(kw["package"]) == "edge_ocr_ros" and ast.literal_eval(kw["executable"]) == "ocr_node"
+    for option in ("namespace", "parameters", "remappings", "ros_arguments", "respawn", "respawn_delay"):
+        assert ast.unparse(kw[option]) == f"options.{option}"
+    assert calls(tree, "node_options") and calls(tree, "OpaqueFunction")
+    (declare,) = calls(tree, "DeclareLaunchArgument")
+    assert "ARGUMENTS.items()" in ast.unparse(tree) and ast.unparse(declare.args[0]) == "name"
+    assert "'config/edge_ocr.yaml'" in ast.unparse(tree).replace("f'{share}/", "'")
+
+
+def test_an_empty_launch_argument_keeps_the_params_files_value():
+    options = node_options({"image": "/cam/image_raw"}, "/share/edge_ocr.yaml")
+    assert options.parameters == ["/share/edge_ocr.yaml", {"use_sim_time": False}]  # no edgetpu, no autostart
+    assert options.remappings[:2] == [("image", "/cam/image_raw"), ("image/compressed", "/cam/image_raw/compressed")]
+    assert options.ros_arguments == ["--log-level", "info"] and not options.respawn
+    given = node_options({"edgetpu": "off", "autostart": "false", "use_sim_time": "true", "log_level": "DEBUG",
+                          "respawn": "true", "respawn_delay": "5", "params_file": "/mine.yaml"}, "/share/edge_ocr.yaml")
+    assert given.parameters == ["/mine.yaml", {"use_sim_time": True, "edgetpu": "off", "autostart": False}]
+    assert given.ros_arguments == ["--log-level", "debug"] and given.respawn and given.respawn_delay == 5.0
+    # launch reads on/off as booleans before they reach here
+    assert node_options({"edgetpu": "True"}, "x").parameters[1]["edgetpu"] == "on"
+
+
+@pytest.mark.parametrize("values, named", [({"edgetpu": "maybe"}, "edgetpu"), ({"autostart": "later"}, "autostart"),
+                                           ({"log_level": "loud"}, "log_level"), ({"respawn_delay": "-1"}, "respawn_delay"),
+                                           ({"imgae": "x"}, "imgae")])
+def test_a_bad_launch_argument_is_one_sentence_naming_it(values, named):
+    with pytest.raises(LaunchArgumentError, match=named):
+        node_options(values, "x")
+
+
+def call_node(run, ns: str, srv_type, name: str, request):
+    from test_node_graph import wait_for
+
+    client = run.node.create_client(srv_type, f"/{ns}/ocr_node/{name}")
+    assert client.wait_for_service(30.0), f"/{ns}/ocr_node/{name} missing"
+    future = client.call_async(request)
+    assert wait_for(future.done, 10.0)
+    return future.result()
+
+
+@pytest.mark.parametrize("ns, values, expected", [
+    ("la_kept", {}, ("off", "unconfigured", False)),
+    ("la_given", {"edgetpu": "auto", "autostart": "true", "use_sim_time": "true"}, ("auto", "active", True))])
+def test_the_launch_arguments_reach_a_real_node(tmp_path, ns, values, expected):
+    """ocr_node started with the command line launch_ros gives it (ros_arguments_for): a params file that
+    says edgetpu: off and autostart: false keeps both when the arguments are empty (the launch file used to
+    force its own 'auto'); given arguments override them."""
+    import rclpy
+    from lifecycle_msgs.srv import GetState
+    from rcl_interfaces.srv import GetParameters
+    from test_node_graph import NodeProcess, wait_for
+
+    params = yaml.safe_load((REPO / "config" / "edge_ocr.yaml").read_text())
+    params["/**"]["ros__parameters"].update(edgetpu="off", autostart=False)
+    params_file = tmp_path / "params.yaml"
+    params_file.write_text(yaml.safe_dump(params))
+    options = node_options({**values, "namespace": ns, "params_file": str(params_file)}, "unused")
+    rclpy.init()
+    run = NodeProcess(f"{ns}_tester", ros_arguments_for(options)[1:])
+    try:
+        got = call_node(run, ns, GetParameters, "get_parameters", GetParameters.Request(names=["edgetpu", "use_sim_time"]))
+        assert (got.values[0].string_value, got.values[1].bool_value) == (expected[0], expected[2])
+        assert wait_for(lambda: call_node(run, ns, GetState, "get_state", GetState.Request()).current_state.label
+                        == expected[1], 30.0)
+    finally:
+        run.stop()
+        rclpy.shutdown()
 
 
 def test_multi_camera_example_uses_namespaces_and_takes_its_topics_as_arguments():
@@ -73,4 +133,4 @@ def test_launch_file_runs_where_launch_ros_exists():
     spec.loader.exec_module(module)
     description = module.generate_launch_description()
     assert isinstance(description, LaunchDescription)
-    assert {a.name for a in description.get_launch_arguments()} == {"image", "namespace", "params_file", "edgetpu"}
+    assert {a.name for a in description.get_launch_arguments()} == set(ARGUMENTS)
