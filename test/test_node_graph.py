@@ -837,3 +837,20 @@ def test_an_activate_that_raises_stops_what_it_started(graph):
     assert g.tester.count_subscribers(f"{ns}/image") == 0
     g.lifecycle("cleanup")
     assert node_state(g) == "unconfigured" and g.ocr.pipeline is None
+
+
+def test_loading_a_dump_of_the_node_is_accepted_while_configured(graph):
+    """`ros2 param load` of a `ros2 param dump` sets every parameter again, configure-time ones included:
+    values equal to the node's own are accepted; a different value is still refused with the advice."""
+    g = graph()
+    name = g.ocr.get_fully_qualified_name() + "/set_parameters"
+    dump = [Parameter(n, value=g.ocr.get_parameter(n).value) for n in ("detector.width", "detector.int8_models",
+                                                                      "recognizer.lexicon", "input_transport",
+                                                                      "detector.score_threshold")]
+    results = g.call(SetParameters, name, SetParameters.Request(parameters=[p.to_parameter_msg() for p in dump])).results
+    assert all(r.successful for r in results), [r.reason for r in results]
+    changed = SetParameters.Request(parameters=[Parameter("detector.width", value=g.ocr.get_parameter("detector.width").value
+                                                          + 32).to_parameter_msg()])
+    refused = g.call(SetParameters, name, changed).results[0]
+    assert not refused.successful and "read when the node is configured" in refused.reason
+    g.assert_answers(stamp=8)

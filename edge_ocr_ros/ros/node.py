@@ -170,7 +170,7 @@ class OcrNode(LifecycleNode):
         changes = {}
         for p in params:
             at_configure = p.name in NODE_PARAMETERS or (p.name in SCHEMA and SCHEMA[p.name].reload)
-            if at_configure and self.pipeline is not None:
+            if at_configure and self.pipeline is not None and not self._unchanged(p):
                 return SetParametersResult(successful=False, reason=(
                     f"{p.name} is read when the node is configured: deactivate and clean up the node, set it, "
                     "then configure again"))
@@ -187,6 +187,13 @@ class OcrNode(LifecycleNode):
                     return SetParametersResult(successful=False, reason=str(exc))
                 self._pending_config = self._requested_config
         return SetParametersResult(successful=True)
+
+    def _unchanged(self, param: Parameter) -> bool:
+        """The value the node already has (``ros2 param load`` of a ``ros2 param dump`` sets every parameter
+        again): accepted while configured, since it changes nothing."""
+        current = self.get_parameter(param.name).value
+        normal = [list(v) if isinstance(v, (list, tuple, array.array)) else v for v in (current, param.value)]
+        return normal[0] == normal[1] and type(normal[0]) is type(normal[1])
 
     # ---- lifecycle --------------------------------------------------------------------------
     def _check_node_parameters(self) -> None:
