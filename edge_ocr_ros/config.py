@@ -138,6 +138,9 @@ SCHEMA: dict[str, Setting] = {
     "recognizer.max_width": Setting(256, "crop width for models with a dynamic input width (multiple of 4)", 8, 2048),
     "recognizer.lexicon": Setting("lexicon.txt.gz", "known words (one per line, .txt or .txt.gz): a misread one edit away "
                                                     "from one may be replaced by it; empty to read without a lexicon"),
+    "recognizer.site_words": Setting("", "the robot's own vocabulary (room names, product names), separated by spaces or "
+                                         "commas: added to the lexicon, so that a near misread snaps to one of them; "
+                                         "can change at run time, applied between frames", reload=False),
     "recognizer.lexicon_margin": Setting(LEXICON_MARGIN, "how much less likely (natural log) a lexicon word may be than "
                                          "the decoded text and still replace it (0: only an equally likely word)",
                                          0.0, 100.0, reload=False),

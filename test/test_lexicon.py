@@ -7,7 +7,7 @@ import pytest
 
 from edge_ocr_ros.errors import ModelError
 from edge_ocr_ros.recognition.charset import Charset
-from edge_ocr_ros.recognition.lexicon import Lexicon, edit_distance, edit_distances
+from edge_ocr_ros.recognition.lexicon import Lexicon, edit_distance, edit_distances, site_word_list
 
 CHARSET = Charset.from_characters("0123456789abcdefghijklmnopqrstuvwxyz")
 
@@ -150,3 +150,16 @@ def test_neighbours_are_every_word_within_the_edits(text):
         rows[i, : len(w)] = CHARSET.encode(w)
     distances = edit_distances(rows, np.array([len(w) for w in near]), labels)
     assert found == {w for w, d in zip(near, distances, strict=True) if d <= edits}
+
+
+def test_site_words_join_the_lexicon_and_leave_it_unchanged(lexicon):
+    """A site vocabulary is looked up beside the word list: a misread snaps to a site word, the word
+    list's own words still correct, and the lexicon it extends is not modified (it is shared)."""
+    site = lexicon.with_site_words(site_word_list("lab204, dockb;  mailroom"))
+    assert site.knows("LAB204") and site.knows("exit") and not lexicon.knows("lab204")
+    assert len(site) == len(lexicon) + 3 and lexicon.site is None
+    misread = frames("lab2o4", 0.9, {4: ("0", 0.4)})
+    assert read(site, misread, margin=3.0) == "lab204"
+    assert read(lexicon, misread, margin=3.0) == "lab2o4"
+    assert read(site, frames("restauranr", 0.9, {9: ("t", 0.4)}), margin=3.0) == "restaurant"
+    assert site_word_list(" , ") == [] and lexicon.with_site_words([]).site is None

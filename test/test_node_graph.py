@@ -854,3 +854,19 @@ def test_loading_a_dump_of_the_node_is_accepted_while_configured(graph):
     refused = g.call(SetParameters, name, changed).results[0]
     assert not refused.successful and "read when the node is configured" in refused.reason
     g.assert_answers(stamp=8)
+
+
+def test_the_site_vocabulary_changes_at_run_time_between_frames(graph):
+    """recognizer.site_words (room names) is a runtime parameter: accepted while active, applied by the
+    worker before its next frame, and the node keeps answering."""
+    g = graph()
+    name = g.ocr.get_fully_qualified_name() + "/set_parameters"
+    request = SetParameters.Request(parameters=[Parameter("recognizer.site_words", value="abba, baab").to_parameter_msg()])
+    assert g.call(SetParameters, name, request).results[0].successful
+    g.assert_answers(stamp=21)
+    lexicon = g.ocr.pipeline.recognizer.lexicon
+    assert lexicon.knows("ABBA") and lexicon.knows("baab")
+    request = SetParameters.Request(parameters=[Parameter("recognizer.site_words", value="").to_parameter_msg()])
+    assert g.call(SetParameters, name, request).results[0].successful
+    g.assert_answers(stamp=22)
+    assert g.ocr.pipeline.recognizer.lexicon is g.ocr.pipeline.recognizer.base_lexicon

@@ -25,7 +25,7 @@ from ..runtime.tensor_io import (
 from .charset import Charset
 from .crop import crop_widths, quarter_turned, warp_word, with_margin
 from .ctc import decode, is_probabilities, softmax
-from .lexicon import Lexicon
+from .lexicon import Lexicon, site_word_list
 from .word_split import SplitRule, cut_steps, lexicon_confirms
 
 __all__ = ["CrnnRecognizer", "Readings", "RecognizerSettings", "batch_slices"]
@@ -69,6 +69,7 @@ class RecognizerSettings:
     vertical_ratio: float
     split_gap: float
     split_ratio: float
+    site_words: str  # the site vocabulary, added to the lexicon (lexicon.site_word_list)
 
     @classmethod
     def from_config(cls, config: OcrConfig) -> RecognizerSettings:
@@ -145,7 +146,8 @@ class CrnnRecognizer:
         if classes != charset.num_classes:
             raise ModelError(f"charset has {charset.num_classes} classes but the recognizer outputs {classes}: "
                              "the charset file does not belong to this model")
-        self.factory, self.charset, self.lexicon = factory, charset, lexicon
+        self.factory, self.charset = factory, charset
+        self.base_lexicon, self.lexicon = lexicon, lexicon
         self.dynamic_batch = spec.shape[0] < 0
         self.dynamic_width = width < 0
         self.height = height
@@ -167,12 +169,17 @@ class CrnnRecognizer:
             self.outputs_probabilities = is_probabilities(probe)
 
     def configure(self, settings: RecognizerSettings) -> None:
-        """Apply settings that need no reload (normalisation, decoding, lexicon margin)."""
+        """Apply settings that need no reload (normalisation, decoding, lexicon margin, site words)."""
         self.settings = settings
         self._mean = float(settings.mean)
         self._inv_std = 1.0 / float(settings.std)
         self._rgb = settings.channel_order == "rgb"
         self._margin = float(settings.lexicon_margin)
+        if settings.site_words != getattr(self, "_site_words", ""):  # the lexicon changes only with the words
+            words = site_word_list(settings.site_words)
+            base = self.base_lexicon if self.base_lexicon is not None or not words else Lexicon([], self.charset)
+            self.lexicon = base.with_site_words(words) if words else self.base_lexicon
+            self._site_words = settings.site_words
 
     def _source(self, image: np.ndarray) -> np.ndarray:
         if self.channels == 1:
