@@ -347,6 +347,8 @@ NODE_PARAMETERS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
     "qos_reliability": ("auto", "input QoS reliability: auto matches the image publisher; depth is always 1",
                         ("auto", "best_effort", "reliable")),
     "publish_vision_msgs": (True, "also publish vision_msgs/Detection2DArray on text_detections/vision", ()),
+    "annotated_jpeg_quality": (80, "JPEG quality (1-100) of the annotated image on text_detections/image/compressed "
+                                   "(drawn and encoded only while someone subscribes)", ()),
     "diagnostic_updater.period": (1.0, "seconds between /diagnostics messages (diagnostic_updater's parameter)", ()),
     "diagnostics.min_rate_hz": (0.0, "expected lowest output rate (like diagnostic_updater's FrequencyStatus): below "
                                      "it, with 10 % tolerance, diagnostics say WARN; 0 expects nothing", ()),

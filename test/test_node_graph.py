@@ -301,6 +301,26 @@ def test_annotated_image_is_published_to_subscribers(graph):
     assert not np.array_equal(drawn, img)  # polygon and label were drawn
 
 
+def test_annotated_image_as_jpeg_only_while_someone_subscribes(graph):
+    """text_detections/image/compressed (image_transport's name) carries the annotated frame as JPEG; nothing
+    is drawn or encoded for the raw topic nobody watches, and without subscribers nothing at all."""
+    g = graph({"annotated_jpeg_quality": 60})
+    img, _ = camera_image()
+    g.publisher().publish(image_msg(img, stamp=30))
+    assert wait_for(lambda: any(r.header.stamp.sec == 30 for r in g.results))
+    assert g.ocr.annotations.take(timeout=0.2) is None  # no subscriber: not even queued for drawing
+    jpegs: list[CompressedImage] = []
+    g.tester.create_subscription(CompressedImage, "text_detections/image/compressed", jpegs.append, 5)
+    assert wait_for(lambda: g.ocr._pub_jpeg.get_subscription_count() > 0)
+    g.publisher().publish(image_msg(img, stamp=31))
+    assert wait_for(lambda: jpegs)
+    out = jpegs[0]
+    assert out.format == "bgr8; jpeg compressed bgr8" and out.header.stamp.sec == 31
+    decoded = cv2.imdecode(np.frombuffer(bytes(out.data), np.uint8), cv2.IMREAD_COLOR)
+    assert decoded.shape == img.shape and len(out.data) < img.nbytes / 5
+    assert g.ocr._pub_image.get_subscription_count() == 0
+
+
 def test_bad_inputs_leave_the_node_serving_and_are_counted(graph):
     g = graph()
     pub = g.publisher()

@@ -6,9 +6,10 @@ is built one way.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from geometry_msgs.msg import Point, Point32
-from sensor_msgs.msg import Image, RegionOfInterest
+from sensor_msgs.msg import CompressedImage, Image, RegionOfInterest
 from std_msgs.msg import Header
 from visualization_msgs.msg import Marker, MarkerArray
 
@@ -81,6 +82,15 @@ def to_vision_message(result: OcrResult, header: Header):
         det.results.append(hyp)  # Detection2D.id stays empty: it is meant for a tracking id, not the text
         out.detections.append(det)
     return out
+
+
+def to_jpeg_message(pixels: np.ndarray, header: Header | None, quality: int) -> CompressedImage:
+    """A sensor_msgs/CompressedImage of BGR ``pixels`` as JPEG, with the format string image_transport's
+    compressed plugin writes and rviz reads ("bgr8; jpeg compressed bgr8")."""
+    ok, data = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:
+        raise ValueError(f"JPEG encoding of a {pixels.shape} image failed")
+    return CompressedImage(header=header or Header(), format="bgr8; jpeg compressed bgr8", data=data.tobytes())
 
 
 def to_image_message(pixels: np.ndarray, header: Header | None = None, encoding: str = "bgr8",

@@ -41,7 +41,7 @@ from ..tools.draw import draw_words
 from ..tracking import TrackingSettings, WordTracker
 from .depth_input import DepthInput
 from .latest_slot import LatestSlot
-from .messages import Detection2DArray, to_image_message, to_markers, to_message, to_vision_message
+from .messages import Detection2DArray, to_image_message, to_jpeg_message, to_markers, to_message, to_vision_message
 from .node_stats import NodeStats
 
 __all__ = [
@@ -135,8 +135,9 @@ class OcrNode(LifecycleNode):
         self._running = threading.Event()  # replaced by a fresh one at each activation
         self._subscription = None
         self._subscribed_reliability: ReliabilityPolicy | None = None
-        self._pub_detections = self._pub_image = self._pub_vision = self._pub_markers = None
+        self._pub_detections = self._pub_image = self._pub_jpeg = self._pub_vision = self._pub_markers = None
         self.depth: DepthInput | None = None
+        self._jpeg_quality = NODE_PARAMETERS["annotated_jpeg_quality"][0]
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         period = self.get_parameter("diagnostic_updater.period").value
         if not (isinstance(period, (int, float)) and 0 < period < 3600):  # configure reports it; the timer needs a value
@@ -206,6 +207,9 @@ class OcrNode(LifecycleNode):
         period = self.get_parameter("diagnostic_updater.period").value
         if not (isinstance(period, (int, float)) and 0 < period < 3600):
             raise ConfigError(f"diagnostic_updater.period must be between 0 and 3600 seconds (exclusive), not {period!r}")
+        quality = self.get_parameter("annotated_jpeg_quality").value
+        if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 100:
+            raise ConfigError(f"annotated_jpeg_quality must be a whole number from 1 to 100, not {quality!r}")
         for name in ("diagnostics.min_rate_hz", "diagnostics.max_stamp_delay_ms", "depth.slop_ms"):
             value = self.get_parameter(name).value
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e9:
@@ -217,6 +221,7 @@ class OcrNode(LifecycleNode):
         diagnostics, and the node stays unconfigured."""
         try:
             self._check_node_parameters()
+            self._jpeg_quality = int(self.get_parameter("annotated_jpeg_quality").value)
             self.pipeline = OcrPipeline.from_config(self.engine_config(), logger=_RosLogAdapter(self.get_logger()))
             self.tracker = WordTracker(TrackingSettings.from_config(self.pipeline.config))
             self._requested_config, self._pending_config = self.pipeline.config, None
@@ -231,6 +236,9 @@ class OcrNode(LifecycleNode):
         overridable = {"qos_overriding_options": QoSOverridingOptions.with_default_policies()}
         self._pub_detections = self.create_lifecycle_publisher(TextDetectionArray, "text_detections", 10, **overridable)
         self._pub_image = self.create_lifecycle_publisher(Image, "text_detections/image", 1, **overridable)
+        # image_transport's name for the same image as JPEG (2.7 MB a raw 1280 x 720 frame is a lot over Wi-Fi)
+        self._pub_jpeg = self.create_lifecycle_publisher(CompressedImage, "text_detections/image/compressed", 1,
+                                                         **overridable)
         if Detection2DArray is not None and self.get_parameter("publish_vision_msgs").value:
             self._pub_vision = self.create_lifecycle_publisher(Detection2DArray, "text_detections/vision", 10,
                                                                **overridable)
@@ -316,10 +324,10 @@ class OcrNode(LifecycleNode):
         configure/cleanup cycles) and drop the models. Never waits for a frame still running in a worker of
         an ended activation (that holds its own pipeline reference, and its result is discarded): the
         executor, which runs transitions, parameters and diagnostics, is not blocked by it."""
-        for pub in (self._pub_detections, self._pub_image, self._pub_vision, self._pub_markers):
+        for pub in (self._pub_detections, self._pub_image, self._pub_jpeg, self._pub_vision, self._pub_markers):
             if pub is not None:
                 self._destroy_lifecycle_publisher(pub)
-        self._pub_detections = self._pub_image = self._pub_vision = self._pub_markers = None
+        self._pub_detections = self._pub_image = self._pub_jpeg = self._pub_vision = self._pub_markers = None
         self.depth = None
         self.pipeline = None
 
@@ -478,18 +486,22 @@ class OcrNode(LifecycleNode):
         stamp_ns = header.stamp.sec * 1_000_000_000 + header.stamp.nanosec
         delay_ms = (self.get_clock().now().nanoseconds - stamp_ns) / 1e6 if stamp_ns > 0 else None
         self.stats.processed(latency_ms, delay_ms)
-        if self._pub_image is not None and self._pub_image.get_subscription_count() > 0:
+        if any(pub is not None and pub.get_subscription_count() > 0 for pub in (self._pub_image, self._pub_jpeg)):
             self.annotations.put((image, result, header))
 
     def _annotate(self, running: threading.Event) -> None:
         while running.is_set():
             item = self.annotations.take(timeout=0.5)
-            if item is None or self._pub_image is None:
+            raw, jpeg = self._pub_image, self._pub_jpeg
+            if item is None or raw is None or jpeg is None:
                 continue
             image, result, header = item
             try:  # draw in place when the frame buffer is ours to change
                 drawn = draw_words(image, result.words, copy=not image.flags.writeable, lines=result.lines)
-                self._pub_image.publish(to_image_message(drawn, header))
+                if raw.get_subscription_count() > 0:
+                    raw.publish(to_image_message(drawn, header))
+                if jpeg.get_subscription_count() > 0:
+                    jpeg.publish(to_jpeg_message(drawn, header, self._jpeg_quality))
             except Exception as exc:  # keep the thread alive: annotation is best effort
                 self.stats.error("processing", f"annotation: {type(exc).__name__}: {exc}")
                 self.get_logger().error(f"annotated image failed: {exc}", throttle_duration_sec=5.0)
