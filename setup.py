@@ -21,5 +21,6 @@ setup(
         ("share/edge_ocr_ros/models", [*sorted(glob("models/*.tflite")), "models/charset.txt", "models/lexicon.txt.gz"]),
         ("share/edge_ocr_ros/config", sorted(glob("config/*"))),
         ("share/edge_ocr_ros/msg", sorted(glob("msg/*.msg"))),
+        ("share/edge_ocr_ros/samples/signs", sorted(glob("samples/signs/*"))),  # edge-ocr bench reads them
     ],
 )

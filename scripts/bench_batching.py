@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 from tqdm import tqdm
 
 from edge_ocr_ros.recognition.crnn import MAX_BATCH, batch_slices
+from edge_ocr_ros.runtime.cpu import cpu_info
 from edge_ocr_ros.runtime.interpreter import InterpreterFactory
 
 COUNTS = (1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 24, 32, 33)
@@ -75,7 +75,7 @@ def main() -> None:
         rows.append((n, padded(n), sliced(n), statistics.median(a), statistics.median(b)))
 
     command = f"python scripts/bench_batching.py --model {args.model} --threads {args.threads} --repeat {args.repeat}"
-    lines = [f"Machine: {platform.machine()}, {platform.system()}, {args.threads} threads; `{args.model}`; median of "
+    lines = [f"Machine: {cpu_info().describe()}; {args.threads} threads; `{args.model}`; median of "
              f"3 x {args.repeat} runs each, alternated, same run (`{command}`).", "",
              "| words | padded batch | ms | slices | ms | padded / slices |", "|---|---|---|---|---|---|"]
     lines += [f"| {n} | {'+'.join(map(str, p))} | {pm:.2f} | {'+'.join(map(str, s))} | {sm:.2f} | {pm / sm:.2f}x |"

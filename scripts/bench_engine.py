@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ from edge_ocr_ros.config import OcrConfig
 from edge_ocr_ros.geometry import order_quad
 from edge_ocr_ros.pipeline import OcrPipeline
 from edge_ocr_ros.recognition.crop import warp_word
+from edge_ocr_ros.runtime.cpu import cpu_info
 from edge_ocr_ros.runtime.interpreter import litert_module
 from edge_ocr_ros.tools.sources import image_files, read_image
 
@@ -160,7 +160,7 @@ def main() -> None:
             ours20.append({**r20.timing_ms, "words": len(r20.words)})
             seed20.append(s20)
     a, b, a20, b20 = summarize(ours), summarize(seed), summarize(ours20), summarize(seed20)
-    lines = [f"Machine: {platform.machine()}, {platform.processor() or platform.system()}, {args.threads} threads; "
+    lines = [f"Machine: {cpu_info().describe()}; {args.threads} threads; "
              f"{len(images)} images from `{args.images}` x {args.repeat} passes, plus a tiled 1280x720 frame "
              f"({statistics.median(r['words'] for r in ours20):.0f} words found), same models, same run.", "",
              "| stage | ours median ms | ours p90 ms | seed median ms | seed p90 ms | seed / ours |", "|---|---|---|---|---|---|"]

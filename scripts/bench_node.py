@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from sensor_msgs.msg import Image
 from edge_ocr_ros.config import OcrConfig
 from edge_ocr_ros.pipeline import OcrPipeline
 from edge_ocr_ros.ros.messages import to_image_message
+from edge_ocr_ros.runtime.cpu import cpu_info
 
 REPO = Path(__file__).resolve().parent.parent
 RATES = (5, 15, 30)
@@ -155,7 +155,7 @@ def main() -> int:
         harness.close()
     cfg = OcrConfig(params)
     which = f"the default parameters but {args.size}" if args.size else "its default parameters"
-    lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores; ocr_node with {which} (CPU, detector input "
+    lines = [f"Machine: {cpu_info().describe()}; ocr_node with {which} (CPU, detector input "
              f"up to {cfg['detector.width']}x{cfg['detector.height']} keeping aspect); {args.seconds:.0f} s per row; publisher "
              "and node on the same machine (FastDDS, reliable).", "",
              "| image | input Hz | sent | answered | output Hz | dropped | latency p50 ms | p95 ms | max ms | node CPU % | RSS MB |"

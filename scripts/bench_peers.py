@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import json
-import platform
 import resource
 import statistics
 import subprocess
@@ -31,6 +30,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from edge_ocr_ros.runtime.cpu import cpu_info
 
 ENGINES = ["edge_ocr fp16 1t", "edge_ocr fp16 2t", "edge_ocr int8 1t", "edge_ocr int8 2t", "rapidocr", "tesseract"]
 
@@ -203,7 +204,7 @@ def main() -> int:
         results.append({"engine": name, "det": det[name].prf(), "e2e": e2e[name].prf(), "words": w,
                         "scene_ms": (statistics.median(scene_ms[name]), p90(scene_ms[name])),
                         "word_ms": (statistics.median(word_ms[name]), p90(word_ms[name])), "rss": rss[name]})
-    lines = [f"Machine: {platform.machine()}, {platform.system()}; {len(scenes)} scenes from `{args.scenes}`, {len(rows)} word crops "
+    lines = [f"Machine: {cpu_info().describe()}; {len(scenes)} scenes from `{args.scenes}`, {len(rows)} word crops "
              f"from `{args.words}`; engines alternate image by image in one run; warm times, file decoding excluded.", "",
              "| engine | det P | det R | det F1 | e2e P | e2e R | e2e F1 | word acc | word NED | scene ms p50 | p90 | word ms p50 | p90 |"
              " peak RSS MB |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import platform
 import statistics
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from tqdm import tqdm
 
 from edge_ocr_ros.config import OcrConfig
 from edge_ocr_ros.pipeline import OcrPipeline
+from edge_ocr_ros.runtime.cpu import cpu_info
 from edge_ocr_ros.tools.sources import image_files, read_image
 
 STAGES = ["preprocess", "detect", "decode_nms", "crop", "recognize", "ctc", "total"]
@@ -55,7 +55,7 @@ def main() -> None:
     images = [read_image(p) for p in image_files(args.images)]
     results = {(name, t): measure(settings, images, args.repeat, t)
                for t in args.threads for name, settings in tqdm(VARIANTS.items(), desc=f"{t} thread(s)")}
-    lines = [f"Machine: {platform.machine()}, {platform.system()}; {len(images)} images from `{args.images}`, "
+    lines = [f"Machine: {cpu_info().describe()}; {len(images)} images from `{args.images}`, "
              f"median of {args.repeat} runs each after a warm-up; same run for every row "
              f"(`python scripts/bench_precision.py --images {args.images} --out docs`).", "",
              "| pipeline | threads | " + " | ".join(STAGES) + " ms (median over images) | total vs float16 |",

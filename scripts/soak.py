@@ -13,7 +13,6 @@ Usage (after make build, install/setup.bash sourced): python scripts/soak.py [--
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 from bench_node import REPO, Harness, percentile, proc_sample
 
 from edge_ocr_ros.ros.messages import to_image_message
+from edge_ocr_ros.runtime.cpu import cpu_info
 
 
 def main() -> int:
@@ -66,7 +66,7 @@ def main() -> int:
     rss = np.array([m for _, m in timeline])
     tenth = max(len(rss) // 10, 1)
     start, end = float(np.median(rss[1 : 1 + tenth])), float(np.median(rss[-tenth:]))
-    lines = [f"Machine: {platform.machine()}; ocr_node with its default parameters, fed 640x480 bgr8 at {args.rate:g} Hz "
+    lines = [f"Machine: {cpu_info().describe()}; ocr_node with its default parameters, fed 640x480 bgr8 at {args.rate:g} Hz "
              f"for {args.minutes:g} min by a reliable depth-{args.depth} publisher on the same machine "
              f"(`python scripts/soak.py --minutes {args.minutes:g} --depth {args.depth} --out docs`).", "",
              "| sent | answered | dropped by the node | lost in transport | bad inputs | answered + dropped + lost + bad |"

@@ -189,3 +189,29 @@ def test_real_photos_give_valid_json_for_every_image():
         assert r["width"] > 0 and r["height"] > 0 and r["timing_ms"]["total"] > 0
         for w in r["words"]:
             assert isinstance(w["text"], str) and w["text"] and 0 <= w["confidence"] <= 1 and len(w["points"]) == 4
+
+
+def test_bench_measures_both_precisions_on_this_cpu_and_says_which_to_set(capsys):
+    """edge-ocr bench: both pipelines read the same bundled signs (same words), at the camera size asked,
+    on a CPU it names; the advice follows the measured ratio."""
+    from edge_ocr_ros.runtime.cpu import cpu_info
+    from edge_ocr_ros.tools.cli import main
+
+    assert main(["bench", "--width", "320", "--height", "240", "--repeat", "1", "--threads", "1", "--json", "--quiet"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    timings = {t["precision"]: t for t in report["timings"]}
+    assert set(timings) == {"float16", "int8"} and report["camera"] == [320, 240] and report["threads"] == 1
+    assert timings["float16"]["words"] == timings["int8"]["words"] >= 10  # the six signs hold 13 words
+    assert report["cpu"] == cpu_info().describe() and cpu_info().cores >= 1
+    ratio = timings["float16"]["frame_ms"] / timings["int8"]["frame_ms"]
+    assert report["faster"] == ("int8" if ratio > 1 else "float16") and report["advice"].startswith(f"precision: {report['faster']}")
+    assert main(["bench", "--width", "8"]) == 2
+
+
+def test_a_cpu_is_described_with_what_int8_speed_hinges_on():
+    from edge_ocr_ros.runtime.cpu import CpuInfo
+
+    assert CpuInfo("AMD EPYC 7B13", "x86_64", 2, ("AVX2", "FMA")).describe() == \
+        "AMD EPYC 7B13 (x86_64), 2 cores; AVX2, FMA, no AVX-512, no VNNI"
+    assert CpuInfo("Xeon", "x86_64", 4, ("AVX2", "AVX-VNNI")).describe().endswith("AVX-VNNI, no AVX-512")
+    assert CpuInfo("Raspberry Pi 4 Model B", "aarch64", 4, ("NEON",)).describe().endswith("NEON, no DOTPROD, no I8MM")

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import array
 import difflib
-import functools
-import platform
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,6 +34,7 @@ from ..image_codec import compressed_to_bgr, raw_to_bgr
 from ..msg import TextDetectionArray
 from ..pipeline import OcrPipeline
 from ..results import OcrResult
+from ..runtime.cpu import cpu_name
 from ..tools.draw import draw_words
 from ..tracking import TrackingSettings, WordTracker
 from .depth_input import DepthInput
@@ -85,20 +83,6 @@ def _descriptor(name: str, read_only: bool) -> ParameterDescriptor:
     elif spec_min is not None:
         text += f" ({spec_min:g} .. {spec_max:g})"
     return ParameterDescriptor(description=text, read_only=read_only, dynamic_typing=True)
-
-
-@functools.cache
-def cpu_name() -> str:
-    """The processor for diagnostics' hardware_id: /proc/cpuinfo's model (a Pi names its board there)."""
-    try:
-        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        info = []
-    for key in ("Model", "model name", "Hardware"):
-        for line in info:
-            if line.split(":")[0].strip() == key and ":" in line:
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine() or "cpu"
 
 
 def warn(logger, message: str, **kwargs) -> None:
