@@ -357,6 +357,10 @@ NODE_PARAMETERS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
     "depth.enabled": (False, "subscribe 'depth' (registered to the colour image: 16UC1 mm or 32FC1 m) and "
                              "'camera_info', and give each word its 3D position in the image's frame", ()),
     "depth.slop_ms": (30.0, "largest stamp difference between a colour frame and the depth image paired with it", ()),
+    "depth.wait_ms": (100.0, "after OCR, how long a frame whose depth image has not arrived yet waits for it (only "
+                             "while the depth stream has not passed the frame's stamp)", ()),
+    "depth.rectified": (False, "the colour images are rectified (image_rect): pixels are not undistorted through "
+                               "camera_info's K and D before back-projection through P", ()),
 }
 NODE_SETTINGS = (*NODE_PARAMETERS, "use_sim_time")
 _NODE_ONLY = ("qos_overrides",)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -56,3 +58,17 @@ def edge_ocr(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
     """The edge-ocr command as users run it, in a subprocess."""
     return subprocess.run([sys.executable, "-m", "edge_ocr_ros.tools.cli", *args], capture_output=True, text=True, cwd=cwd,
                           timeout=120)
+
+
+def png_bomb(width: int, height: int, bits: int = 8) -> bytes:
+    """A small valid grey PNG (all zero) that declares width x height at ``bits`` per pixel: the pixels
+    compress to almost nothing."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    packer, row, parts = zlib.compressobj(9), bytes((width * bits + 7) // 8 + 1), []
+    for _ in range(height):
+        parts.append(packer.compress(row))
+    parts.append(packer.flush())
+    header = struct.pack(">IIBBBBB", width, height, bits, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")

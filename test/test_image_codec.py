@@ -4,11 +4,11 @@ import os
 import struct
 import subprocess
 import sys
-import zlib
 
 import cv2
 import numpy as np
 import pytest
+from helpers import png_bomb
 from test_fuzz_inputs import jpeg_header
 
 from edge_ocr_ros.errors import InputImageError
@@ -77,20 +77,6 @@ def test_compressed():
 def test_an_odd_width_422_image_is_a_bad_input_not_an_internal_error(encoding):
     with pytest.raises(InputImageError, match="even width"):
         raw_to_bgr(encoding, 641, 2, 641 * 2, bytes(641 * 2 * 2))
-
-
-def png_bomb(width: int, height: int, bits: int = 8) -> bytes:
-    """A small valid grey PNG (all zero) that declares width x height at ``bits`` per pixel: the pixels
-    compress to almost nothing."""
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    packer, row, parts = zlib.compressobj(9), bytes((width * bits + 7) // 8 + 1), []
-    for _ in range(height):
-        parts.append(packer.compress(row))
-    parts.append(packer.flush())
-    header = struct.pack(">IIBBBBB", width, height, bits, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")
 
 
 def tiff_bomb(width: int, height: int) -> bytes:

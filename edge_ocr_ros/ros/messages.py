@@ -64,10 +64,14 @@ def _polygon(points: np.ndarray) -> list[Point32]:
 
 
 def to_vision_message(result: OcrResult, header: Header):
-    """vision_msgs/Detection2DArray of a result: each word's rotated box, its text as the class id."""
+    """vision_msgs/Detection2DArray of a result: each word's rotated box, its text as the class id, its track
+    id as the detection id (vision_msgs: detections of one object share it), and its 3D position (depth) as
+    the hypothesis pose, in the image's frame."""
     out = Detection2DArray(header=header)
     for word in result.words:
         det = Detection2D(header=header)
+        if hasattr(det, "id") and word.track_id:
+            det.id = str(word.track_id)
         cx, cy, width, height, theta = rotated_box(word.points)  # the word's own rotated box
         center = det.bbox.center
         target = center.position if hasattr(center, "position") else center  # Humble+ vs Foxy layout
@@ -79,7 +83,10 @@ def to_vision_message(result: OcrResult, header: Header):
             hyp.hypothesis.class_id, hyp.hypothesis.score = word.text, float(word.confidence)
         else:  # pragma: no cover - Foxy
             hyp.id, hyp.score = word.text, float(word.confidence)
-        det.results.append(hyp)  # Detection2D.id stays empty: it is meant for a tracking id, not the text
+        if word.position is not None:
+            point = hyp.pose.pose.position
+            point.x, point.y, point.z = (float(v) for v in word.position)
+        det.results.append(hyp)
         out.detections.append(det)
     return out
 

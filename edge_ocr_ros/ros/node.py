@@ -109,7 +109,7 @@ class OcrNode(LifecycleNode):
         self.pipeline: OcrPipeline | None = None
         self.tracker = WordTracker(TrackingSettings.from_config(OcrConfig()))  # replaced at configure
         self.config_error = ""
-        self.frames: LatestSlot[tuple[Any, float]] = LatestSlot()
+        self.frames: LatestSlot[tuple[Any, float, Any]] = LatestSlot()  # message, reception time, depth claim
         self.annotations: LatestSlot[tuple[np.ndarray, OcrResult, Any]] = LatestSlot()
         self._pending_config: OcrConfig | None = None  # the next config for the worker to apply
         self._requested_config: OcrConfig | None = None  # every accepted change so far
@@ -194,7 +194,7 @@ class OcrNode(LifecycleNode):
         quality = self.get_parameter("annotated_jpeg_quality").value
         if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 100:
             raise ConfigError(f"annotated_jpeg_quality must be a whole number from 1 to 100, not {quality!r}")
-        for name in ("diagnostics.min_rate_hz", "diagnostics.max_stamp_delay_ms", "depth.slop_ms"):
+        for name in ("diagnostics.min_rate_hz", "diagnostics.max_stamp_delay_ms", "depth.slop_ms", "depth.wait_ms"):
             value = self.get_parameter(name).value
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e9:
                 raise ConfigError(f"{name} must be a number of at least 0, not {value!r}")
@@ -227,7 +227,9 @@ class OcrNode(LifecycleNode):
             self._pub_vision = self.create_lifecycle_publisher(Detection2DArray, "text_detections/vision", 10,
                                                                **overridable)
         if self.get_parameter("depth.enabled").value:
-            self.depth = DepthInput(self, float(self.get_parameter("depth.slop_ms").value))
+            self.depth = DepthInput(self, float(self.get_parameter("depth.slop_ms").value),
+                                    float(self.get_parameter("depth.wait_ms").value),
+                                    bool(self.get_parameter("depth.rectified").value))
             self._pub_markers = self.create_lifecycle_publisher(MarkerArray, "text_detections/markers", 10, **overridable)
 
     def _failed(self, transition: str, exc: Exception, release: bool = True) -> TransitionCallbackReturn:
@@ -368,6 +370,8 @@ class OcrNode(LifecycleNode):
             return
         setting = self.get_parameter("qos_reliability").value
         found = self._publisher_reliabilities(self.input_topic)
+        if self.depth is not None:
+            self.depth.check_publishers()
         depth_publishers = self._publisher_reliabilities("depth") if self.depth is not None and setting == "auto" else set()
         if depth_publishers and self._wanted_reliability("depth") != self.depth.reliability:
             self.get_logger().info("depth publisher reliability changed; resubscribing to match it")
@@ -391,7 +395,9 @@ class OcrNode(LifecycleNode):
         self._on_image(msg)
 
     def _on_image(self, msg) -> None:
-        self.stats.received(self.frames.put((msg, time.monotonic())))
+        """Queue the frame (drop-oldest), with its claim on the depth image taken with it (depth.enabled)."""
+        claim = self.depth.claim(msg.header) if self.depth is not None else None
+        self.stats.received(self.frames.put((msg, time.monotonic(), claim)))
 
     # ---- work -------------------------------------------------------------------------------
     def _decode(self, msg) -> np.ndarray:
@@ -414,7 +420,7 @@ class OcrNode(LifecycleNode):
             config, self._pending_config = self._pending_config, None
         return config
 
-    def _process(self, pipeline: OcrPipeline, running: threading.Event, msg, received: float) -> None:
+    def _process(self, pipeline: OcrPipeline, running: threading.Event, msg, received: float, claim) -> None:
         """One frame, start to end (``received``: time.monotonic() at reception): nothing raised here may
         end the worker. ``running`` is the activation the frame was taken in: a frame that outlasts it (a
         slow frame across deactivate and activate) is discarded, never tracked or published with an old
@@ -430,7 +436,7 @@ class OcrNode(LifecycleNode):
                 self.stats.stale()
                 self.get_logger().info("a frame finished after its activation ended: discarded")
                 return
-            result = self._locate(self.tracker.update(words), msg.header)
+            result = self._locate(self.tracker.update(words), claim)
         except InputImageError as exc:
             self.stats.error("bad_input", str(exc))
             self.get_logger().error(f"dropped a bad image: {exc}", throttle_duration_sec=5.0)
@@ -445,13 +451,13 @@ class OcrNode(LifecycleNode):
             self.stats.error("processing", f"publishing: {type(exc).__name__}: {exc}")
             self.get_logger().error(f"publishing failed: {type(exc).__name__}: {exc}", throttle_duration_sec=5.0)
 
-    def _locate(self, result: OcrResult, header) -> OcrResult:
+    def _locate(self, result: OcrResult, claim) -> OcrResult:
         """3D positions from the paired depth image (depth.enabled); a bad depth image is counted and the
         words go out without positions."""
         if self.depth is None:
             return result
         try:
-            return self.depth.locate(result, header)
+            return self.depth.locate(result, claim)
         except InputImageError as exc:
             self.stats.error("bad_input", f"depth: {exc}")
             self.get_logger().error(f"no positions for this frame: {exc}", throttle_duration_sec=5.0)
@@ -522,6 +528,10 @@ class OcrNode(LifecycleNode):
                   "processing_errors": str(w.errors["processing"]),
                   "processing_errors_total": str(self.stats.total_errors["processing"]),
                   "last_error": self.stats.last_error}
+        if self.depth is not None:  # every word without a position is counted, with why
+            missing, reasons = self.depth.missing_summary()
+            values.update(positions_located_total=str(self.depth.located), positions_missing_total=str(missing),
+                          positions_missing_reasons=reasons)
         if self.pipeline is not None:
             det, rec = self.pipeline.detector_accelerator, self.pipeline.recognizer_accelerator
             tpu = det.edgetpu or rec.edgetpu
