@@ -7,6 +7,7 @@ import zlib
 
 import cv2
 import numpy as np
+from helpers import jpeg_header
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -46,11 +47,6 @@ def test_declared_sizes_beyond_the_limits_are_refused_before_reading_the_data(wi
 def png_header(width: int, height: int, color_type: int) -> bytes:
     body = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + body + struct.pack(">I", zlib.crc32(b"IHDR" + body))
-
-
-def jpeg_header(width: int, height: int) -> bytes:
-    sof = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
-    return b"\xff\xd8" + sof + b"\xff\xd9"
 
 
 SAMPLE = cv2.imencode(".png", np.random.default_rng(1).integers(0, 256, size=(24, 32, 3), dtype=np.uint8))[1].tobytes()

@@ -8,8 +8,7 @@ import sys
 import cv2
 import numpy as np
 import pytest
-from helpers import png_bomb
-from test_fuzz_inputs import jpeg_header
+from helpers import jpeg_header, png_bomb
 
 from edge_ocr_ros.errors import InputImageError
 from edge_ocr_ros.image_codec import compressed_to_bgr, raw_to_bgr

@@ -231,12 +231,21 @@ class InterpreterFactory:
     def __post_init__(self) -> None:
         self._base = self._create()
 
-    def _create(self) -> Any:
+    def _create(self, shape: tuple[int, ...] | None = None) -> Any:
+        """An interpreter allocated once, at ``shape`` or, for the base, at the model's own shape; a dynamic
+        dimension there is a placeholder 1 that some kernels refuse (aarch64's LiteRT fails EAST's strided
+        convolutions on a 1 x 1 input, x86's lets it pass), so the base takes 32 for each one instead."""
         module = self.edgetpu.module if self.edgetpu is not None else litert_module()
         delegates = [self.edgetpu.delegate] if self.edgetpu is not None else None
         try:
             interpreter = module.Interpreter(model_path=str(self.model_path), num_threads=self.num_threads,
                                              experimental_delegates=delegates)
+            details = interpreter.get_input_details()[0]
+            signature = [int(d) for d in details.get("shape_signature", details["shape"])]
+            target = shape or (tuple(1 if i == 0 else 32 if d < 0 else d for i, d in enumerate(signature))
+                               if any(d < 0 for d in signature) else None)
+            if target is not None:
+                interpreter.resize_tensor_input(details["index"], list(target), strict=True)
             interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"cannot load model {self.model_path}: {exc}") from exc
@@ -255,9 +264,7 @@ class InterpreterFactory:
         if shape in self._by_shape:
             self._by_shape.move_to_end(shape)
             return self._by_shape[shape]
-        interpreter = self._create()
-        interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], list(shape), strict=True)
-        interpreter.allocate_tensors()
+        interpreter = self._create(shape)
         self._by_shape[shape] = interpreter
         if len(self._by_shape) > self.max_shapes:
             self._by_shape.popitem(last=False)
