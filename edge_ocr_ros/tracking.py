@@ -3,9 +3,13 @@
 Each frame is read from scratch, so a word misread in one frame of a drive-by would flicker. The tracker
 matches a frame's words to the tracks of the previous frames (polygon IoU after moving each track by its
 last motion, plus text similarity; a reading that shares less than half its characters with the track's
-text is another word, not a misreading), keeps a track alive for ``max_age`` frames without a match, and gives
-each word its track's vote: the text whose readings have the largest summed confidence. Its confidence is
-that sum over the frames the track was read in, so it grows as the frames agree.
+text is another word, not a misreading, and so is a box much longer or shorter along the text: a fragment
+of a word the detector split, or the whole of a word first seen split). A track without a motion yet (seen
+once) that overlaps nothing may still take the same reading near where it was, within a few box heights
+that grow with the frames it was missed. A track lives ``max_age`` frames without a match. Each word gets
+its track's vote: the text whose readings have the largest summed confidence; its confidence is that sum
+divided by the frames the track was read in (in [0, 1]: it grows towards the readings' own confidence as
+the frames agree, and stays low for a text that only some frames read).
 """
 
 from __future__ import annotations
@@ -21,11 +25,14 @@ from .reading_order import read_lines
 from .recognition.lexicon import edit_distance
 from .results import OcrResult, Word
 
-__all__ = ["MIN_IOU", "MIN_SIMILARITY", "TEXT_WEIGHT", "TrackingSettings", "WordTracker"]
+__all__ = ["MAX_LENGTH_RATIO", "MIN_IOU", "MIN_SIMILARITY", "TEXT_WEIGHT", "TrackingSettings", "WordTracker"]
 
 MIN_IOU = 0.1  # a word and a track's predicted polygon must overlap at least this much to be matched
 TEXT_WEIGHT = 0.5  # how much the readings' similarity adds to the overlap when matches compete
 MIN_SIMILARITY = 0.5  # a reading must share at least half its characters with the track's text (1 - edit distance / length)
+MAX_LENGTH_RATIO = 1.4  # a box this much longer or shorter along the text than its track is another word
+NEAR_SIMILARITY = 0.8  # how alike a reading must be to join a motionless track it does not overlap
+NEAR_HEIGHTS = 1.0  # ... and within this many box heights of it per frame since it was last seen (plus one)
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,12 @@ def _similarity(a: str, b: str) -> float:
     return 1.0 - edit_distance(a.lower(), b.lower()) / max(len(a), len(b), 1)
 
 
+def _lengths(quads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Length along the text (mean of top and bottom edges) and height (mean of the sides) of N x 4 x 2 quads."""
+    edge = np.linalg.norm(np.roll(quads, -1, axis=1) - quads, axis=2)
+    return (edge[:, 0] + edge[:, 2]) / 2, (edge[:, 1] + edge[:, 3]) / 2
+
+
 class WordTracker:
     """Gives the words of successive frames of one stream track ids and voted texts.
 
@@ -92,17 +105,26 @@ class WordTracker:
             return []
         predicted = np.stack([t.predicted() for t in self._tracks])
         quads = np.stack([w.points for w in words]).astype(np.float32)
+        track_length, track_height = _lengths(predicted)
+        word_length, _ = _lengths(quads)
+        ratio = np.maximum(word_length[None] / np.maximum(track_length[:, None], 1e-3),
+                           track_length[:, None] / np.maximum(word_length[None], 1e-3))
         lo_t, hi_t = predicted.min(axis=1), predicted.max(axis=1)
         lo_w, hi_w = quads.min(axis=1), quads.max(axis=1)
         touching = np.all((lo_t[:, None] <= hi_w[None]) & (lo_w[None] <= hi_t[:, None]), axis=2)
+        distance = np.linalg.norm(predicted.mean(axis=1)[:, None] - quads.mean(axis=1)[None], axis=2)
         candidates = []
-        for i, j in zip(*np.nonzero(touching), strict=True):
-            iou = polygon_iou(predicted[i], quads[j])
+        for i, j in zip(*np.nonzero(ratio <= MAX_LENGTH_RATIO), strict=True):
+            track = self._tracks[i]
+            similarity = _similarity(max(track.votes, key=track.votes.get), words[j].text)
+            if similarity < MIN_SIMILARITY:  # another word in the same place (the camera turned) is a new track
+                continue
+            iou = polygon_iou(predicted[i], quads[j]) if touching[i, j] else 0.0
             if iou >= MIN_IOU:
-                track = self._tracks[i]
-                similarity = _similarity(max(track.votes, key=track.votes.get), words[j].text)
-                if similarity >= MIN_SIMILARITY:  # another word in the same place (the camera turned) is a new track
-                    candidates.append((iou + TEXT_WEIGHT * similarity, int(i), int(j)))
+                candidates.append((iou + TEXT_WEIGHT * similarity, int(i), int(j)))
+            elif (track.frames_seen == 1 and similarity >= NEAR_SIMILARITY
+                  and distance[i, j] <= NEAR_HEIGHTS * track_height[i] * (1 + track.misses)):
+                candidates.append((TEXT_WEIGHT * similarity - 1.0, int(i), int(j)))  # after every overlap
         used_t, used_w, pairs = set(), set(), []
         for _, i, j in sorted(candidates, reverse=True):
             if i not in used_t and j not in used_w:

@@ -69,7 +69,10 @@ def test_a_rosbag2_drive_is_read_and_its_text_written_to_a_new_bag(tmp_path, sto
     assert [r["stamp"] for r in records] == pytest.approx([100.0, 100.2, 100.4])
     assert all([w["text"] for w in r["words"]] == [KNOWN_TEXT] for r in records)
     assert len({r["words"][0]["track_id"] for r in records}) == 1  # one stream: tracked
-    results = read_results(tmp_path / out_name)
+    folder = tmp_path / "out"  # a rosbag2 folder; out.mcap names its storage file, not the folder
+    assert not (tmp_path / "out.mcap").exists() and not list(folder.glob("*.mcap.mcap"))
+    assert (folder / "metadata.yaml").is_file() and (folder / out_name).is_file() == (storage == StoragePlugin.MCAP)
+    results = read_results(folder)
     assert [t for t, _ in results] == [s * 1_000_000_000 + n for s, n in STAMPS]  # bag time of the images
     for (_, msg), stamp, record in zip(results, STAMPS, records, strict=True):
         assert (msg.header.stamp.sec, msg.header.stamp.nanosec, msg.header.frame_id) == (*stamp, "cam")

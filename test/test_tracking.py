@@ -59,3 +59,34 @@ def test_another_word_in_the_same_place_starts_a_new_track():
     first = t.update(frame(word("exit", 100, 100, 120, 40))).words[0]
     second = t.update(frame(word("lab", 100, 100, 120, 40))).words[0]  # the camera turned to another sign
     assert second.track_id != first.track_id and (second.text, second.frames_seen) == ("lab", 1)
+
+
+def test_fragments_of_a_split_word_keep_their_own_text_and_the_whole_word_its_own():
+    """A drive-by defect: when the detector split "32-080", the fragment "080" joined the whole number's
+    track and was published as "32-080" beside "32" ("32 32-080"); and whole readings matched to a
+    fragment's track were published as the fragment ("100SC" for "76-100SC"). A reading much longer or
+    shorter along the text than its track is another word."""
+    t = tracker()
+    whole = [t.update(frame(word("32-080", 100, 100, 120, 30))).words[0] for _ in range(3)]
+    split = t.update(frame(word("32", 100, 100, 40, 30), word("080", 160, 100, 60, 30))).words
+    assert [w.text for w in split] == ["32", "080"]
+    assert whole[0].track_id not in {w.track_id for w in split}
+    t = tracker()
+    for _ in range(3):
+        fragment = t.update(frame(word("100SC", 170, 100, 70, 30))).words[0]
+    full = t.update(frame(word("76-100SC", 120, 100, 120, 30))).words[0]
+    assert full.text == "76-100SC" and full.track_id != fragment.track_id
+
+
+def test_a_word_seen_once_keeps_its_id_over_a_short_miss_while_the_sign_moves():
+    """A track seen once has no motion yet: a 3-frame miss while its box moved 12 px a frame (48 px, more
+    than the box's width) used to start a new id well inside max_age. The same reading near enough to
+    where the word was (a few box heights, more the longer it is missed) is the same word."""
+    t = tracker(max_age=5)
+    first = t.update(frame(word("b204", 100, 100, 40, 16))).words[0]
+    for _ in range(3):
+        t.update(frame())
+    again = t.update(frame(word("b204", 148, 100, 40, 16))).words[0]
+    assert again.track_id == first.track_id and again.frames_seen == 2
+    far = t.update(frame(word("b204", 600, 400, 40, 16))).words[0]  # across the image: another sign
+    assert far.track_id != first.track_id

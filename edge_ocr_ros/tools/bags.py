@@ -85,12 +85,18 @@ def bag_frames(path: Path, topic: str) -> tuple[Iterator[BagFrame], int]:
 
 
 class BagResultWriter:
-    """Writes TextDetectionArray messages into a new rosbag2 (``.mcap`` in the name: mcap storage, else sqlite3)."""
+    """Writes TextDetectionArray messages into a new rosbag2 (``.mcap`` in the name: mcap storage, else sqlite3).
+
+    A rosbag2 is a folder (metadata.yaml beside the storage file, named after the folder): ``OUT.mcap`` makes
+    the folder ``OUT/`` holding ``OUT.mcap``, not ``OUT.mcap/OUT.mcap.mcap``; ``self.path`` is the folder."""
 
     def __init__(self, path: Path, topic: str) -> None:
         rosbags = _rosbags()
+        mcap = path.suffix == ".mcap" or path.name.endswith("_mcap")
+        path = path.with_suffix("") if path.suffix == ".mcap" else path
         if path.exists():
             raise ConfigError(f"--bag-out {path} exists; give a new path")
+        self.path = path
         typesys = rosbags.typesys
         self.typestore = typesys.get_typestore(typesys.Stores.ROS2_KILTED)
         msg_dir = bundled_share_dir("msg", "TextDetectionArray.msg")
@@ -99,7 +105,7 @@ class BagResultWriter:
             self.typestore.register(typesys.get_types_from_msg(text, f"edge_ocr_ros/msg/{name}"))
         self.types = self.typestore.types
         plugin = rosbags.rosbag2.StoragePlugin
-        storage = plugin.MCAP if path.suffix == ".mcap" or path.name.endswith("_mcap") else plugin.SQLITE3
+        storage = plugin.MCAP if mcap else plugin.SQLITE3
         self.writer = rosbags.rosbag2.Writer(path, version=9, storage_plugin=storage)
         self.writer.open()
         self.msgtype = "edge_ocr_ros/msg/TextDetectionArray"

@@ -250,6 +250,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if writer is not None:
             writer.close()
+            LOG.info("wrote the results to the rosbag2 folder %s", writer.path)
     if failures:
         LOG.warning("%d input(s) could not be read", len(failures))
         return 1
@@ -345,8 +346,9 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     bag = main.add_argument_group("bags")
     bag.add_argument("--topic", metavar="TOPIC", help="with --bag: the sensor_msgs Image or CompressedImage topic to read")
     bag.add_argument("--bag-out", type=Path, metavar="OUT",
-                     help="with --bag: write a new rosbag2 (OUT.mcap: mcap, else sqlite3) with the results as "
-                          "edge_ocr_ros/TextDetectionArray on TOPIC/text_detections, stamped as the images")
+                     help="with --bag: write a new rosbag2 with the results as edge_ocr_ros/TextDetectionArray on "
+                          "TOPIC/text_detections, stamped as the images; OUT.mcap: the folder OUT/ holding OUT.mcap "
+                          "(mcap storage), else the folder OUT/ (sqlite3)")
     add_engine_options(main)
 
     evaluate = Parser(prog="edge-ocr eval", formatter_class=fmt,
