@@ -21,7 +21,7 @@ REAL_SCENES := $(if $(REAL),--real $(REAL)/scenes,)
 WORKERS ?= 2
 ROS_TESTS := test/test_node_graph.py test/test_launch.py
 
-.PHONY: setup setup-jazzy build build-jazzy test test-kilted test-jazzy test-robots demo lint training-fonts models crnn-signs crnn-camera east-recall east-recall2 bench bench-int8 bench-batching bench-node soak peers bench-peers clean
+.PHONY: setup setup-jazzy build build-jazzy test test-kilted test-jazzy test-robots test-arm64 demo lint training-fonts models crnn-signs crnn-camera east-recall east-recall2 bench bench-int8 bench-batching bench-node bench-driveby soak peers bench-peers clean
 
 setup: $(STAMP)  ## .venv with every pinned dependency and .venv/bin/edge-ocr (idempotent)
 
@@ -57,8 +57,9 @@ build: setup  ## colcon build into install/ (Kilted)
 build-jazzy: setup-jazzy  ## colcon build into install-jazzy/ (Jazzy)
 	$(call colcon_build,$(JAZZY),build-jazzy,install-jazzy)
 
-# The README's test command: lint, the whole suite on Kilted, the node tests on Jazzy, the robot environments.
-test: lint test-kilted test-jazzy test-robots
+# The README's test command: lint, the whole suite on Kilted, the node tests on Jazzy, the robot environments,
+# and the reference robot's own CPU (emulated arm64; skipped with a note where binfmt_misc cannot run it).
+test: lint test-kilted test-jazzy test-robots test-arm64
 
 test-kilted: build  ## engine, training smoke run, evaluation, and the node on a real ROS graph (Kilted rclpy)
 	$(ROS_ENV) bash -c '$(SOURCE_INSTALL) && $(PY) -m pytest -q test'
@@ -68,6 +69,9 @@ test-jazzy: build-jazzy  ## the node graph and launch tests again on Jazzy's rcl
 
 test-robots: setup  ## the README's robot install in emulated Humble, Bookworm and Jazzy Python environments
 	$(PY) scripts/robot_envs.py
+
+test-arm64: setup  ## the README's robot install in an emulated Raspberry Pi OS Bookworm arm64 (Cortex-A72), as root
+	$(PY) scripts/arm64_env.py
 
 demo: build  ## start the node, publish the bundled sample signs to it, print the words, save annotated images
 	$(ROS_ENV) bash -c '$(SOURCE_INSTALL) && $(PY) scripts/demo.py --out demo_output'
@@ -161,6 +165,9 @@ soak: build  ## ocr_node fed 640x480 at 30 Hz for MINUTES; every frame accounted
 
 bench-batching: setup  ## recognizer words in one padded batch against power-of-two slices, same run (docs/bench_batching.md)
 	$(PY) scripts/bench_batching.py --out docs
+
+bench-driveby: setup  ## tracking along a simulated pass by ten real sign photos, the truth known (docs/driveby.md)
+	$(PY) scripts/driveby_bench.py --out docs
 
 bench-node: build  ## the real ocr_node driven at 5/15/30 Hz with 640x480 and 1280x720 images (docs/bench_node.md)
 	$(ROS_ENV) bash -c '$(SOURCE_INSTALL) && $(PY) scripts/bench_node.py --out docs'

@@ -3,13 +3,20 @@
 Each frame is read from scratch, so a word misread in one frame of a drive-by would flicker. The tracker
 matches a frame's words to the tracks of the previous frames (polygon IoU after moving each track by its
 last motion, plus text similarity; a reading that shares less than half its characters with the track's
-text is another word, not a misreading, and so is a box much longer or shorter along the text: a fragment
-of a word the detector split, or the whole of a word first seen split). A track without a motion yet (seen
-once) that overlaps nothing may still take the same reading near where it was, within a few box heights
-that grow with the frames it was missed. A track lives ``max_age`` frames without a match. Each word gets
-its track's vote: the text whose readings have the largest summed confidence; its confidence is that sum
-divided by the frames the track was read in (in [0, 1]: it grows towards the readings' own confidence as
-the frames agree, and stays low for a text that only some frames read).
+text is another word, not a misreading). A track without a motion yet (seen once) that overlaps nothing may
+still take the same reading near where it was, within a few box heights that grow with the frames it was
+missed. A track lives ``max_age`` frames without a match. Each word gets its track's vote: the text whose
+readings have the largest summed confidence; its confidence is that sum divided by the frames the track was
+read in (in [0, 1]: it grows towards the readings' own confidence as the frames agree, and stays low for a
+text that only some frames read).
+
+The detector splits a word in some frames and not in others. A frame whose reading holds more of the word
+than the track's vote ("76-100SC" on a track voted "100SC") publishes its own reading rather than the
+fragment; and a fragment left over in a frame, lying inside where a track matched in that frame expected its
+word and reading a part of it ("32" beside "080" on the track of "32-080"), is folded into that track
+instead of being published twice. Moving a fragment's votes to the fuller reading was measured and
+dropped: a misread with a stray extra letter ("an.Sommerville") then took the correct reading's votes
+(scripts/driveby_bench.py, docs/driveby.md).
 """
 
 from __future__ import annotations
@@ -25,12 +32,12 @@ from .reading_order import read_lines
 from .recognition.lexicon import edit_distance
 from .results import OcrResult, Word
 
-__all__ = ["MAX_LENGTH_RATIO", "MIN_IOU", "MIN_SIMILARITY", "TEXT_WEIGHT", "TrackingSettings", "WordTracker"]
+__all__ = ["MIN_IOU", "MIN_SIMILARITY", "TEXT_WEIGHT", "TrackingSettings", "WordTracker"]
 
 MIN_IOU = 0.1  # a word and a track's predicted polygon must overlap at least this much to be matched
 TEXT_WEIGHT = 0.5  # how much the readings' similarity adds to the overlap when matches compete
 MIN_SIMILARITY = 0.5  # a reading must share at least half its characters with the track's text (1 - edit distance / length)
-MAX_LENGTH_RATIO = 1.4  # a box this much longer or shorter along the text than its track is another word
+FRAGMENT_INSIDE = 0.7  # share of a fragment's box inside its track's box for it to be folded into the track
 NEAR_SIMILARITY = 0.8  # how alike a reading must be to join a motionless track it does not overlap
 NEAR_HEIGHTS = 1.0  # ... and within this many box heights of it per frame since it was last seen (plus one)
 
@@ -73,6 +80,23 @@ def _similarity(a: str, b: str) -> float:
     return 1.0 - edit_distance(a.lower(), b.lower()) / max(len(a), len(b), 1)
 
 
+def _key(text: str) -> str:
+    """Letters and digits, lower case: what two readings of one word share."""
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
+def _is_part(part: str, whole: str) -> bool:
+    """``part`` is a proper part of ``whole`` (at least two characters of it)."""
+    return 2 <= len(part) < len(whole) and part in whole
+
+
+def _inside(inner: np.ndarray, outer: np.ndarray) -> float:
+    """Share of ``inner``'s bounding box inside ``outer``'s (axis-aligned, enough to tell a fragment)."""
+    lo, hi = np.maximum(inner.min(axis=0), outer.min(axis=0)), np.minimum(inner.max(axis=0), outer.max(axis=0))
+    area = np.prod(np.maximum(inner.max(axis=0) - inner.min(axis=0), 1e-6))
+    return float(np.prod(np.maximum(hi - lo, 0)) / area)
+
+
 def _lengths(quads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Length along the text (mean of top and bottom edges) and height (mean of the sides) of N x 4 x 2 quads."""
     edge = np.linalg.norm(np.roll(quads, -1, axis=1) - quads, axis=2)
@@ -105,16 +129,13 @@ class WordTracker:
             return []
         predicted = np.stack([t.predicted() for t in self._tracks])
         quads = np.stack([w.points for w in words]).astype(np.float32)
-        track_length, track_height = _lengths(predicted)
-        word_length, _ = _lengths(quads)
-        ratio = np.maximum(word_length[None] / np.maximum(track_length[:, None], 1e-3),
-                           track_length[:, None] / np.maximum(word_length[None], 1e-3))
+        _, track_height = _lengths(predicted)
         lo_t, hi_t = predicted.min(axis=1), predicted.max(axis=1)
         lo_w, hi_w = quads.min(axis=1), quads.max(axis=1)
         touching = np.all((lo_t[:, None] <= hi_w[None]) & (lo_w[None] <= hi_t[:, None]), axis=2)
         distance = np.linalg.norm(predicted.mean(axis=1)[:, None] - quads.mean(axis=1)[None], axis=2)
         candidates = []
-        for i, j in zip(*np.nonzero(ratio <= MAX_LENGTH_RATIO), strict=True):
+        for i, j in itertools.product(range(len(self._tracks)), range(len(words))):
             track = self._tracks[i]
             similarity = _similarity(max(track.votes, key=track.votes.get), words[j].text)
             if similarity < MIN_SIMILARITY:  # another word in the same place (the camera turned) is a new track
@@ -143,6 +164,7 @@ class WordTracker:
             return result
         words = result.words
         owner: dict[int, _Track] = {}
+        expected = {id(t): t.predicted() for t in self._tracks}  # where each track's whole word should be now
         for i, j in self._match(words):
             self._tracks[i].read(words[j])
             owner[j] = self._tracks[i]
@@ -154,8 +176,12 @@ class WordTracker:
                 track.quad = track.predicted()  # a lost word keeps moving as it did
             if track.misses <= self.settings.max_age:
                 survivors.append(track)
+        folded = set()
         for j, word in enumerate(words):
-            if j not in owner:
+            host = None if j in owner else self._host(word, owner, expected)
+            if host is not None:  # a fragment beside the reading its track took this frame: not a word of its own
+                folded.add(j)
+            elif j not in owner:
                 track = _Track(next(self._ids), word.points.astype(np.float32))
                 track.read(word)
                 owner[j] = track
@@ -163,13 +189,28 @@ class WordTracker:
         self._tracks = survivors
         out = []
         for j, word in enumerate(words):
+            if j in folded:
+                continue
             track = owner[j]
             if track.frames_seen < self.settings.min_frames:
                 continue
             text = max(track.votes, key=track.votes.get)
+            if _is_part(_key(text), _key(word.text)):  # this frame read more of the word than the vote holds
+                text = word.text
             out.append(replace(word, text=text, confidence=track.votes[text] / track.frames_seen, frame_text=word.text,
                                track_id=track.id, frames_seen=track.frames_seen))
         return replace(result, words=out, lines=read_lines(out))
+
+    def _host(self, word: Word, owner: dict[int, _Track], expected: dict[int, np.ndarray]) -> _Track | None:
+        """The track matched this frame that ``word`` is a leftover fragment of, if any: inside where the
+        track's whole word was expected, and reading a part of it."""
+        part = _key(word.text)
+        for track in owner.values():
+            box = expected.get(id(track))
+            if box is not None and _is_part(part, _key(max(track.votes, key=track.votes.get))) \
+                    and _inside(word.points, box) >= FRAGMENT_INSIDE:
+                return track
+        return None
 
     @property
     def active(self) -> int:

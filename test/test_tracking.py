@@ -61,21 +61,21 @@ def test_another_word_in_the_same_place_starts_a_new_track():
     assert second.track_id != first.track_id and (second.text, second.frames_seen) == ("lab", 1)
 
 
-def test_fragments_of_a_split_word_keep_their_own_text_and_the_whole_word_its_own():
-    """A drive-by defect: when the detector split "32-080", the fragment "080" joined the whole number's
-    track and was published as "32-080" beside "32" ("32 32-080"); and whole readings matched to a
-    fragment's track were published as the fragment ("100SC" for "76-100SC"). A reading much longer or
-    shorter along the text than its track is another word."""
+def test_a_split_word_is_published_once_and_a_fuller_reading_over_its_fragment():
+    """Drive-by defects: when the detector split "32-080", the fragment "080" took the whole number's track
+    and "32" was published beside it ("32 32-080"); and whole readings matched to a fragment's track were
+    published as the fragment ("100SC" for "76-100SC", never the whole number)."""
     t = tracker()
     whole = [t.update(frame(word("32-080", 100, 100, 120, 30))).words[0] for _ in range(3)]
     split = t.update(frame(word("32", 100, 100, 40, 30), word("080", 160, 100, 60, 30))).words
-    assert [w.text for w in split] == ["32", "080"]
-    assert whole[0].track_id not in {w.track_id for w in split}
+    assert [(w.text, w.track_id) for w in split] == [("32-080", whole[0].track_id)]  # "32" folded into its track
     t = tracker()
     for _ in range(3):
         fragment = t.update(frame(word("100SC", 170, 100, 70, 30))).words[0]
     full = t.update(frame(word("76-100SC", 120, 100, 120, 30))).words[0]
-    assert full.text == "76-100SC" and full.track_id != fragment.track_id
+    assert (full.text, full.frame_text, full.track_id) == ("76-100SC", "76-100SC", fragment.track_id)
+    again = t.update(frame(word("100SC", 170, 100, 70, 30))).words[0]
+    assert again.text == "100SC"  # a frame that reads only the fragment: the track's vote
 
 
 def test_a_word_seen_once_keeps_its_id_over_a_short_miss_while_the_sign_moves():
