@@ -215,3 +215,31 @@ def test_a_cpu_is_described_with_what_int8_speed_hinges_on():
         "AMD EPYC 7B13 (x86_64), 2 cores; AVX2, FMA, no AVX-512, no VNNI"
     assert CpuInfo("Xeon", "x86_64", 4, ("AVX2", "AVX-VNNI")).describe().endswith("AVX-VNNI, no AVX-512")
     assert CpuInfo("Raspberry Pi 4 Model B", "aarch64", 4, ("NEON",)).describe().endswith("NEON, no DOTPROD, no I8MM")
+
+
+def test_eval_words_by_slant_where_the_folder_says_each_words_slant(tmp_path):
+    """scripts/scene_words.py writes slants.tsv beside labels.tsv; edge-ocr eval then also reports the
+    accuracy per slant bucket (slanted words are what the recognizer reads worst)."""
+    crop = np.full((32, 128, 3), 20, np.uint8)
+    crop[:, 8:16] = 250
+    for name in ("a.png", "b.png", "c.png"):
+        cv2.imwrite(str(tmp_path / name), crop)
+    (tmp_path / "labels.tsv").write_text("a.png\tA\nb.png\tab\nc.png\ta\n")
+    (tmp_path / "slants.tsv").write_text("a.png\t2.5\nb.png\t25.0\nc.png\t24.0\n")
+    report = json.loads(edge_ocr("eval", "--gt", str(tmp_path), "--json", "-q", *MODEL_FLAGS).stdout)
+    assert report["by_slant"]["0-5 deg"] == {"accuracy": 1.0, "count": 1}
+    assert report["by_slant"]["20-35 deg"] == {"accuracy": 0.5, "count": 2}
+    assert report["by_slant"]["35-90 deg"] == {"accuracy": 0.0, "count": 0}
+    text = edge_ocr("eval", "--gt", str(tmp_path), "-q", *MODEL_FLAGS).stdout
+    assert "slant  20-35 deg: accuracy 0.5000 (2 crops)" in text
+
+
+def test_a_words_slant_is_its_baseline_against_the_horizontal():
+    import sys
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    from scene_words import word_slant
+
+    assert word_slant(np.array([[0, 0], [100, 0], [100, 20], [0, 20]], np.float32)) == pytest.approx(0.0)
+    assert word_slant(np.array([[0, 0], [100, 36.4], [93, 55], [-7, 19]], np.float32)) == pytest.approx(20.0, abs=0.1)
+    assert word_slant(np.array([[0, 100], [0, 0], [20, 0], [20, 100]], np.float32)) == pytest.approx(90.0)  # vertical

@@ -289,6 +289,8 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"words: accuracy {report['words']['accuracy']:.4f} (with case and punctuation "
               f"{report['words']['accuracy_cased']:.4f}), mean normalised edit distance "
               f"{report['words']['ned']:.4f} ({report['count']} crops)")
+        for bucket, r in report.get("by_slant", {}).items():
+            print(f"  slant {bucket:>10}: accuracy {r['accuracy']:.4f} ({r['count']} crops)")
     else:
         for key in ("detection", "end_to_end"):
             r = report[key]

@@ -11,7 +11,10 @@ from ..pipeline import OcrPipeline
 from .evaluation import Counts, load_gt, partial_scenes, score_scene, word_scores
 from .sources import IMAGE_SUFFIXES, read_image
 
-__all__ = ["evaluate_scenes", "evaluate_words", "is_words_folder"]
+__all__ = ["SLANT_BUCKETS", "evaluate_scenes", "evaluate_words", "is_words_folder"]
+
+# degrees of slant of a word in its upright crop (slants.tsv, written by scripts/scene_words.py)
+SLANT_BUCKETS = ((0, 5), (5, 10), (10, 20), (20, 35), (35, 91))
 
 
 def is_words_folder(folder: Path) -> bool:
@@ -49,4 +52,13 @@ def evaluate_words(pipeline: OcrPipeline, folder: Path, progress: bool = True) -
         per_image.append({"image": name, "truth": truth, "text": text})
     scores = word_scores(pairs)
     words = {k: scores[k] for k in ("accuracy", "accuracy_cased", "ned")}
-    return {"words": words, "count": scores["count"], "per_image": per_image}
+    report = {"words": words, "count": scores["count"], "per_image": per_image}
+    slants_file = folder / "slants.tsv"
+    if slants_file.is_file():  # slanted words are what the recognizer reads worst: accuracy per slant
+        slants = dict(line.split("\t") for line in slants_file.read_text(encoding="utf-8").splitlines() if "\t" in line)
+        report["by_slant"] = {}
+        for lo, hi in SLANT_BUCKETS:
+            inside = [pair for pair, (name, _) in zip(pairs, rows, strict=True) if name in slants and lo <= float(slants[name]) < hi]
+            bucket = word_scores(inside) if inside else {"accuracy": 0.0, "count": 0}
+            report["by_slant"][f"{lo}-{hi if hi < 91 else 90} deg"] = {"accuracy": bucket["accuracy"], "count": bucket["count"]}
+    return report
