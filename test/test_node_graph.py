@@ -1008,3 +1008,27 @@ def test_vision_msgs_carry_the_track_id_and_the_position():
     (det,) = msg.detections
     assert det.id == "7" and det.results[0].hypothesis.class_id == "EXIT"
     assert (det.results[0].pose.pose.position.x, det.results[0].pose.pose.position.z) == (0.5, 2.0)
+
+
+def test_cleanup_does_not_wait_for_a_frame_left_running(graph):
+    """Cleanup used to take the pipeline lock and so block the executor (transitions, parameters,
+    diagnostics) until a frame still running from the ended activation finished."""
+    g = graph()
+    node = g.ocr
+    run, started = node.pipeline.run, threading.Event()
+
+    def slow_run(image):
+        started.set()
+        time.sleep(9.0)
+        return run(image)
+
+    node.pipeline.run = slow_run
+    img, _ = camera_image()
+    g.publisher().publish(image_msg(img, stamp=61))
+    assert started.wait(5.0)
+    g.lifecycle("deactivate")  # gives up waiting for the worker after 5 s; about 4 s of the frame remain
+    t0 = time.monotonic()
+    g.lifecycle("cleanup")
+    assert time.monotonic() - t0 < 2.0 and node.pipeline is None
+    assert wait_for(lambda: node.stats.total_stale == 1, 10.0)  # the frame ended later, discarded
+    assert 61 not in [r.header.stamp.sec for r in g.results]
