@@ -134,8 +134,11 @@ class WordTracker:
         lo_w, hi_w = quads.min(axis=1), quads.max(axis=1)
         touching = np.all((lo_t[:, None] <= hi_w[None]) & (lo_w[None] <= hi_t[:, None]), axis=2)
         distance = np.linalg.norm(predicted.mean(axis=1)[:, None] - quads.mean(axis=1)[None], axis=2)
+        motionless = np.array([t.frames_seen == 1 for t in self._tracks])
+        misses = np.array([t.misses for t in self._tracks])
+        near = motionless[:, None] & (distance <= (NEAR_HEIGHTS * track_height * (1 + misses))[:, None])
         candidates = []
-        for i, j in itertools.product(range(len(self._tracks)), range(len(words))):
+        for i, j in zip(*np.nonzero(touching | near), strict=True):  # text compared only where the boxes allow a match
             track = self._tracks[i]
             similarity = _similarity(max(track.votes, key=track.votes.get), words[j].text)
             if similarity < MIN_SIMILARITY:  # another word in the same place (the camera turned) is a new track
@@ -143,8 +146,7 @@ class WordTracker:
             iou = polygon_iou(predicted[i], quads[j]) if touching[i, j] else 0.0
             if iou >= MIN_IOU:
                 candidates.append((iou + TEXT_WEIGHT * similarity, int(i), int(j)))
-            elif (track.frames_seen == 1 and similarity >= NEAR_SIMILARITY
-                  and distance[i, j] <= NEAR_HEIGHTS * track_height[i] * (1 + track.misses)):
+            elif near[i, j] and similarity >= NEAR_SIMILARITY:
                 candidates.append((TEXT_WEIGHT * similarity - 1.0, int(i), int(j)))  # after every overlap
         used_t, used_w, pairs = set(), set(), []
         for _, i, j in sorted(candidates, reverse=True):

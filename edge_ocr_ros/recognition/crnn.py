@@ -148,6 +148,7 @@ class CrnnRecognizer:
                              "the charset file does not belong to this model")
         self.factory, self.charset = factory, charset
         self.base_lexicon, self.lexicon = lexicon, lexicon
+        self._site_words = ""  # the site vocabulary the lexicon holds now (configure)
         self.dynamic_batch = spec.shape[0] < 0
         self.dynamic_width = width < 0
         self.height = height
@@ -175,7 +176,7 @@ class CrnnRecognizer:
         self._inv_std = 1.0 / float(settings.std)
         self._rgb = settings.channel_order == "rgb"
         self._margin = float(settings.lexicon_margin)
-        if settings.site_words != getattr(self, "_site_words", ""):  # the lexicon changes only with the words
+        if settings.site_words != self._site_words:  # the lexicon changes only with the words
             words = site_word_list(settings.site_words)
             base = self.base_lexicon if self.base_lexicon is not None or not words else Lexicon([], self.charset)
             self.lexicon = base.with_site_words(words) if words else self.base_lexicon
