@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["ARGUMENTS", "LOG_LEVELS", "LaunchArgumentError", "NodeOptions", "node_options", "ros_arguments_for"]
+__all__ = ["ARGUMENTS", "LOG_LEVELS", "LaunchArgumentError", "NodeOptions", "node_options", "ros_arguments_for",
+           "text_map_options"]
 
 # name -> (default, description). Empty defaults mean "the params file's value".
 ARGUMENTS: dict[str, tuple[str, str]] = {
@@ -29,6 +30,11 @@ ARGUMENTS: dict[str, tuple[str, str]] = {
     "respawn_delay": ("2.0", "seconds before a respawn"),
     "depth": ("depth", "depth image registered to the colour image (with depth.enabled: true)"),
     "camera_info": ("camera_info", "the colour camera's CameraInfo"),
+    "text_map": ("false", "also start text_map_node: the words read, kept as landmarks in fixed_frame (needs "
+                          "depth.enabled and tf from the camera's frame)"),
+    "text_map_params_file": ("", "YAML parameters of text_map_node (empty: the installed config/text_map.yaml)"),
+    "fixed_frame": ("", "frame text_map_node keeps its landmarks in (empty: the params file's, map)"),
+    "map_file": ("", "SQLite file text_map_node keeps its landmarks in across restarts (empty: the params file's)"),
 }
 LOG_LEVELS = ("debug", "info", "warn", "error", "fatal")
 TRUE, FALSE = ("true", "1", "on", "yes"), ("false", "0", "off", "no")
@@ -58,12 +64,33 @@ def _flag(name: str, value: str) -> bool:
     raise LaunchArgumentError(f"launch argument {name} must be true or false, not {value!r}")
 
 
-def node_options(values: dict[str, str], default_params_file: str) -> NodeOptions:
-    """The node's options from the launch arguments' values (missing ones take their defaults)."""
+def _values(values: dict[str, str]) -> dict[str, str]:
+    """Every argument's value, the defaults for those not given (unknown names refused)."""
     unknown = set(values) - set(ARGUMENTS)
     if unknown:
         raise LaunchArgumentError(f"unknown launch argument(s): {', '.join(sorted(unknown))}")
-    v = {name: str(values.get(name, default)).strip() for name, (default, _) in ARGUMENTS.items()}
+    return {name: str(values.get(name, default)).strip() for name, (default, _) in ARGUMENTS.items()}
+
+
+def _log_level(value: str) -> list[str]:
+    if value.lower() not in LOG_LEVELS:
+        raise LaunchArgumentError(f"launch argument log_level must be one of {' | '.join(LOG_LEVELS)}, not {value!r}")
+    return ["--log-level", value.lower()]
+
+
+def _respawn_delay(value: str) -> float:
+    try:
+        delay = float(value)
+    except ValueError:
+        delay = -1.0
+    if delay < 0:
+        raise LaunchArgumentError(f"launch argument respawn_delay must be a number of seconds, not {value!r}")
+    return delay
+
+
+def node_options(values: dict[str, str], default_params_file: str) -> NodeOptions:
+    """ocr_node's options from the launch arguments' values (missing ones take their defaults)."""
+    v = _values(values)
     overrides: dict[str, object] = {"use_sim_time": _flag("use_sim_time", v["use_sim_time"])}
     if v["edgetpu"]:
         if v["edgetpu"].lower() not in ("auto", *TRUE, *FALSE):
@@ -72,24 +99,30 @@ def node_options(values: dict[str, str], default_params_file: str) -> NodeOption
             v["edgetpu"].lower(), v["edgetpu"].lower())
     if v["autostart"]:
         overrides["autostart"] = _flag("autostart", v["autostart"])
-    if v["log_level"].lower() not in LOG_LEVELS:
-        raise LaunchArgumentError(f"launch argument log_level must be one of {' | '.join(LOG_LEVELS)}, not {v['log_level']!r}")
-    try:
-        delay = float(v["respawn_delay"])
-    except ValueError:
-        delay = -1.0
-    if delay < 0:
-        raise LaunchArgumentError(f"launch argument respawn_delay must be a number of seconds, not {v['respawn_delay']!r}")
+    delay = _respawn_delay(v["respawn_delay"])
     image = v["image"]
     return NodeOptions(
         namespace=v["namespace"],
         parameters=[v["params_file"] or default_params_file, overrides],
         remappings=[("image", image), ("image/compressed", f"{image}/compressed"), ("depth", v["depth"]),
                     ("camera_info", v["camera_info"])],
-        ros_arguments=["--log-level", v["log_level"].lower()],
+        ros_arguments=_log_level(v["log_level"]),
         respawn=_flag("respawn", v["respawn"]),
         respawn_delay=delay,
     )
+
+
+def text_map_options(values: dict[str, str], default_params_file: str) -> NodeOptions | None:
+    """text_map_node's options (None unless ``text_map`` is true): in ocr_node's namespace, so its relative
+    ``text_detections`` is ocr_node's output; ``fixed_frame`` and ``map_file`` override its params file."""
+    v = _values(values)
+    if not _flag("text_map", v["text_map"]):
+        return None
+    overrides: dict[str, object] = {"use_sim_time": _flag("use_sim_time", v["use_sim_time"])}
+    overrides.update({name: v[name] for name in ("fixed_frame", "map_file") if v[name]})
+    return NodeOptions(namespace=v["namespace"], parameters=[v["text_map_params_file"] or default_params_file, overrides],
+                       remappings=[], ros_arguments=_log_level(v["log_level"]), respawn=_flag("respawn", v["respawn"]),
+                       respawn_delay=_respawn_delay(v["respawn_delay"]))
 
 
 def ros_arguments_for(options: NodeOptions) -> list[str]:

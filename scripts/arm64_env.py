@@ -51,7 +51,7 @@ TEST_PINS = ("pytest==8.3.5",)
 ARM64_TESTS = ("test_ctc.py", "test_charset.py", "test_lexicon.py", "test_rbox_nms.py", "test_reading_order.py",
                "test_tracking.py", "test_crop.py", "test_tensor_io.py", "test_score_extent.py", "test_word_split.py",
                "test_positions.py", "test_config.py", "test_detector_views.py", "test_import_boundaries.py",
-               "test_pipeline.py", "test_edgetpu.py", "test_coarse_pass.py", "test_image_codec.py")
+               "test_pipeline.py", "test_edgetpu.py", "test_coarse_pass.py", "test_image_codec.py", "test_landmarks.py")
 ARM64_DESELECT = "not second_look and not (bomb and not png1)"
 COPIED = ("edge_ocr_ros", "models", "samples", "test", "config", "robot-constraints.txt", "pyproject.toml", "setup.py",
           "README.md")

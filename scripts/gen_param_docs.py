@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 from edge_ocr_ros.config import NODE_PARAMETERS, SCHEMA
+from edge_ocr_ros.landmarks.parameters import PARAMETERS as MAP_PARAMETERS
+from edge_ocr_ros.landmarks.parameters import RANGES as MAP_RANGES
 
 
 def render() -> str:
@@ -28,6 +30,14 @@ def render() -> str:
     for name, (default, text, choices) in NODE_PARAMETERS.items():
         listed = " \\| ".join(choices)
         lines.append(f"| `{name}` | `{default}` | {listed} | start | {text} |")
+    lines += ["", "## text_map_node", "",
+              "Its own params file: `config/text_map.yaml`. *Start* settings name what the node reads and writes and "
+              "are fixed for its life (read-only parameters); *runtime* ones change with `ros2 param set`.", "",
+              "| name | default | range | when | description |", "|---|---|---|---|---|"]
+    for name, (default, text, fixed) in MAP_PARAMETERS.items():
+        rng = f"{MAP_RANGES[name][0]:g} .. {MAP_RANGES[name][1]:g}" if name in MAP_RANGES else ""
+        shown = f"`{default}`" if default != "" else '`""`'
+        lines.append(f"| `{name}` | {shown} | {rng} | {'start' if fixed else 'runtime'} | {text} |")
     return "\n".join(lines) + "\n"
 
 

@@ -9,7 +9,8 @@ import ast
 from helpers import REPO
 
 ROS_MODULES = ("rclpy", "sensor_msgs", "std_msgs", "geometry_msgs", "diagnostic_msgs", "vision_msgs", "lifecycle_msgs",
-               "rcl_interfaces", "builtin_interfaces", "diagnostic_updater", "launch", "launch_ros")
+               "rcl_interfaces", "builtin_interfaces", "diagnostic_updater", "launch", "launch_ros", "visualization_msgs",
+               "std_srvs", "tf2_ros", "tf2_msgs")
 PACKAGE = REPO / "edge_ocr_ros"
 
 
@@ -28,7 +29,7 @@ def imported_modules(path) -> list[str]:
 
 
 def is_ros(name: str) -> bool:
-    return name.split(".")[0] in ROS_MODULES or name.startswith("edge_ocr_ros.msg")
+    return name.split(".")[0] in ROS_MODULES or name.startswith(("edge_ocr_ros.msg", "edge_ocr_ros.srv"))
 
 
 def test_only_the_ros_subpackage_imports_ros():

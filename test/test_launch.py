@@ -6,7 +6,13 @@ import pytest
 import yaml
 from helpers import REPO
 
-from edge_ocr_ros.launch_arguments import ARGUMENTS, LaunchArgumentError, node_options, ros_arguments_for
+from edge_ocr_ros.launch_arguments import (
+    ARGUMENTS,
+    LaunchArgumentError,
+    node_options,
+    ros_arguments_for,
+    text_map_options,
+)
 
 LAUNCH = REPO / "launch" / "edge_ocr.launch.py"
 
@@ -94,6 +100,55 @@ def test_the_launch_arguments_reach_a_real_node(tmp_path, ns, values, expected):
         rclpy.shutdown()
 
 
+def test_text_map_true_adds_the_map_node_in_the_same_namespace_with_its_own_params_file():
+    tree = ast.parse(LAUNCH.read_text())
+    (node,) = calls(tree, "Node")
+    kw = keywords(node)
+    assert ast.literal_eval(kw["executable"]) == "text_map_node" and ast.unparse(kw["parameters"]) == "map_options.parameters"
+    assert "'config/text_map.yaml'" in ast.unparse(tree).replace("f'{share}/", "'")
+    assert text_map_options({}, "/share/text_map.yaml") is None
+    options = text_map_options({"text_map": "true", "namespace": "front", "map_file": "~/signs.db",
+                                "use_sim_time": "true", "log_level": "warn"}, "/share/text_map.yaml")
+    assert options.namespace == "front" and options.remappings == []  # its text_detections is ocr_node's
+    assert options.parameters == ["/share/text_map.yaml", {"use_sim_time": True, "map_file": "~/signs.db"}]
+    assert options.ros_arguments == ["--log-level", "warn"]
+    with pytest.raises(LaunchArgumentError, match="text_map"):
+        text_map_options({"text_map": "maybe"}, "x")
+
+
+def test_the_text_map_launch_arguments_reach_a_real_map_node(tmp_path):
+    """text_map_node started with the command line launch_ros gives it: the installed params file, the map
+    file and fixed frame from the arguments."""
+    import rclpy
+    from rcl_interfaces.srv import GetParameters
+    from test_node_graph import NodeProcess, wait_for
+
+    options = text_map_options({"text_map": "true", "namespace": "tm", "map_file": str(tmp_path / "m.db"),
+                                "fixed_frame": "odom"}, str(REPO / "config" / "text_map.yaml"))
+    rclpy.init()
+    run = NodeProcess("tm_tester", ros_arguments_for(options)[1:], executable="text_map_node")
+    try:
+        client = run.node.create_client(GetParameters, "/tm/text_map_node/get_parameters")
+        assert client.wait_for_service(30.0)
+        future = client.call_async(GetParameters.Request(names=["fixed_frame", "map_file", "merge_distance"]))
+        assert wait_for(future.done, 10.0)
+        values = future.result().values
+        assert (values[0].string_value, values[1].string_value, values[2].double_value) == ("odom", str(tmp_path / "m.db"), 1.0)
+    finally:
+        run.stop()
+        rclpy.shutdown()
+    assert (tmp_path / "m.db").exists()
+
+
+def test_text_map_params_file_declares_exactly_the_nodes_parameters():
+    from edge_ocr_ros.landmarks.parameters import PARAMETERS, validate
+
+    params = yaml.safe_load((REPO / "config" / "text_map.yaml").read_text())["/**"]["ros__parameters"]
+    assert set(params) == set(PARAMETERS)
+    for name, value in params.items():
+        assert validate(name, value) == PARAMETERS[name][0]
+
+
 def test_multi_camera_example_uses_namespaces_and_takes_its_topics_as_arguments():
     text = (REPO / "launch" / "multi_camera.launch.py").read_text()
     tree = ast.parse(text)
@@ -119,6 +174,9 @@ def test_rviz_config_shows_the_annotated_image_and_the_text_markers():
                for d in displays)
     assert any(d["Class"] == "rviz_default_plugins/MarkerArray" and d["Topic"]["Value"] == "/text_detections/markers"
                and d["Enabled"] for d in displays)
+    (landmarks,) = [d for d in displays if d.get("Topic", {}).get("Value") == "/text_map_node/markers"]
+    assert landmarks["Topic"]["Durability Policy"] == "Transient Local" and landmarks["Enabled"]
+    assert rviz["Visualization Manager"]["Global Options"]["Fixed Frame"] == "map"
 
 
 def test_launch_file_runs_where_launch_ros_exists():

@@ -36,7 +36,8 @@ from std_msgs.msg import Header
 from visualization_msgs.msg import Marker, MarkerArray
 
 from edge_ocr_ros.ros.messages import to_image_message
-from edge_ocr_ros.ros.node import OcrNode, cpu_name, warn
+from edge_ocr_ros.ros.node import OcrNode, cpu_name
+from edge_ocr_ros.ros.ros_logging import warn
 
 FIXTURE_PARAMS = {k: v for k, v in fixture_config().as_dict().items() if k.startswith(("detector.", "recognizer."))
                   or k == "edgetpu"}
@@ -56,6 +57,25 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+def latest_diagnostics(received: list[DiagnosticArray]) -> dict[str, str]:
+    """The values, level and message of the next diagnostics message to arrive in ``received``."""
+    received.clear()
+    assert wait_for(lambda: len(received) > 0, 5.0)
+    status = received[-1].status[0]
+    return {**{kv.key: kv.value for kv in status.values}, "level": int.from_bytes(status.level, "little")
+            if isinstance(status.level, bytes) else int(status.level), "message": status.message,
+            "hardware_id": status.hardware_id}
+
+
+def call_service(node, srv_type, name: str, request):
+    """Call a service from ``node`` (spun elsewhere) and wait for the answer."""
+    client = node.create_client(srv_type, name)
+    assert client.wait_for_service(5.0), f"service {name} missing"
+    future = client.call_async(request)
+    assert wait_for(future.done, 10.0)
+    return future.result()
 
 
 def image_msg(bgr: np.ndarray, stamp: int = 7, frame: str = "camera_optical", encoding: str = "bgr8",
@@ -137,19 +157,10 @@ class Graph:
         assert wait_for(lambda: any(r.header.stamp.sec == stamp for r in self.results))
 
     def latest_diagnostics(self) -> dict[str, str]:
-        self.diagnostics.clear()
-        assert wait_for(lambda: len(self.diagnostics) > 0, 5.0)
-        status = self.diagnostics[-1].status[0]
-        return {**{kv.key: kv.value for kv in status.values}, "level": int.from_bytes(status.level, "little")
-                if isinstance(status.level, bytes) else int(status.level), "message": status.message,
-                "hardware_id": status.hardware_id}
+        return latest_diagnostics(self.diagnostics)
 
     def call(self, srv_type, name: str, request):
-        client = self.tester.create_client(srv_type, name)
-        assert client.wait_for_service(5.0), f"service {name} missing"
-        future = client.call_async(request)
-        assert wait_for(future.done, 10.0)
-        return future.result()
+        return call_service(self.tester, srv_type, name, request)
 
     def close(self) -> None:
         self.executor.shutdown()
@@ -477,10 +488,12 @@ def test_a_burst_does_not_queue(graph):
 
 
 class NodeProcess:
-    """ocr_node as users start it, in its own process, with a tester node spinning beside it."""
+    """One of the package's nodes (ocr_node by default) as users start it, in its own process, with a tester
+    node spinning beside it."""
 
-    def __init__(self, name: str, ros_args: list[str], env: dict[str, str] | None = None) -> None:
-        cmd = [sys.executable, str(REPO / "scripts" / "ocr_node"), "--ros-args", *ros_args]
+    def __init__(self, name: str, ros_args: list[str], env: dict[str, str] | None = None,
+                 executable: str = "ocr_node") -> None:
+        cmd = [sys.executable, str(REPO / "scripts" / executable), "--ros-args", *ros_args]
         self.proc = subprocess.Popen(cmd, env=env or dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True)
         self.node = rclpy.create_node(name)

@@ -41,6 +41,7 @@ from .depth_input import DepthInput
 from .latest_slot import LatestSlot
 from .messages import Detection2DArray, to_image_message, to_jpeg_message, to_markers, to_message, to_vision_message
 from .node_stats import NodeStats
+from .ros_logging import warn
 
 __all__ = [
     "FASTDDS_HINT",
@@ -51,7 +52,6 @@ __all__ = [
     "OcrNode",
     "cpu_name",
     "main",
-    "warn",
 ]
 
 # rclpy from Kilted on passes message info (publication sequence numbers) to two-argument callbacks; with
@@ -83,12 +83,6 @@ def _descriptor(name: str, read_only: bool) -> ParameterDescriptor:
     elif spec_min is not None:
         text += f" ({spec_min:g} .. {spec_max:g})"
     return ParameterDescriptor(description=text, read_only=read_only, dynamic_typing=True)
-
-
-def warn(logger, message: str, **kwargs) -> None:
-    """Log a warning through the ROS logger: ``warning`` where rclpy has it (Jazzy deprecates ``warn``),
-    ``warn`` on older rclpy (docs/robots.md lists such fallbacks)."""
-    (getattr(logger, "warning", None) or logger.warn)(message, **kwargs)
 
 
 class OcrNode(LifecycleNode):
