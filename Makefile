@@ -21,7 +21,7 @@ REAL_SCENES := $(if $(REAL),--real $(REAL)/scenes,)
 WORKERS ?= 2
 ROS_TESTS := test/test_node_graph.py test/test_launch.py test/test_text_map_graph.py
 
-.PHONY: setup setup-jazzy build build-jazzy test test-kilted test-jazzy test-robots test-arm64 demo lint training-fonts models crnn-signs crnn-camera east-recall east-recall2 bench bench-int8 bench-batching bench-node bench-driveby soak peers bench-peers clean
+.PHONY: setup setup-jazzy build build-jazzy test test-kilted test-jazzy test-robots test-arm64 demo lint training-fonts models crnn-signs crnn-camera east-recall east-recall2 bench bench-int8 bench-batching bench-node bench-driveby bench-textmap soak peers bench-peers clean
 
 setup: $(STAMP)  ## .venv with every pinned dependency and .venv/bin/edge-ocr (idempotent)
 
@@ -43,9 +43,10 @@ $(JAZZY_STAMP): requirements.txt requirements-ros-jazzy.txt constraints-jazzy.tx
 	$(JAZZY)/bin/python scripts/fix_ros_wheel_cmake.py
 	touch $(JAZZY_STAMP)
 
-# $(call colcon_build,VENV,BUILD_BASE,INSTALL_BASE): the package (messages, node, launch, config, models)
+# $(call colcon_build,VENV,BUILD_BASE,INSTALL_BASE): the package (messages, node, launch, config, models), and the
+# tests' stand-in for tf2_msgs, which is not on PyPI (test/stand_ins/README.md; never built on a robot)
 colcon_build = $(1)/bin/python scripts/fix_ros_wheel_cmake.py >/dev/null && \
-	$(call ros_env,$(1)) $(1)/bin/colcon build --build-base $(2) --install-base $(3) --symlink-install \
+	$(call ros_env,$(1)) $(1)/bin/colcon build --paths . test/stand_ins/tf2_msgs --build-base $(2) --install-base $(3) --symlink-install \
 	    --cmake-args -DPython3_EXECUTABLE=$(CURDIR)/$(1)/bin/python \
 	    -DPython3_NumPy_INCLUDE_DIR=$$($(1)/bin/python scripts/fix_ros_wheel_cmake.py --print-numpy-include) \
 	    -DBUILD_TESTING=OFF --event-handlers console_cohesion- >/dev/null 2>$(2).log \
@@ -168,6 +169,9 @@ bench-batching: setup  ## recognizer words in one padded batch against power-of-
 
 bench-driveby: setup  ## tracking along a simulated pass by ten real sign photos, the truth known (docs/driveby.md)
 	$(PY) scripts/driveby_bench.py --out docs
+
+bench-textmap: build  ## text landmarks: position error and merge accuracy on simulated drives, text_map_node CPU/memory (docs/text_map.md)
+	$(ROS_ENV) bash -c '$(SOURCE_INSTALL) && $(PY) scripts/text_map_bench.py --out docs'
 
 bench-node: build  ## the real ocr_node driven at 5/15/30 Hz with 640x480 and 1280x720 images (docs/bench_node.md)
 	$(ROS_ENV) bash -c '$(SOURCE_INSTALL) && $(PY) scripts/bench_node.py --out docs'

@@ -15,7 +15,7 @@ setup(
     # Supported and tested (docs/robots.md): Python 3.10-3.13, numpy 1.21-2.x, OpenCV 4.5.4-5.x.
     python_requires=">=3.10,<3.14",
     install_requires=["ai-edge-litert", "numpy>=1.21,<3", "opencv-python-headless>=4.5.4,<6", "PyYAML>=5.4", "pillow>=9.0", "tqdm"],
-    extras_require={"train": ["tensorflow", "matplotlib"], "bags": ["rosbags>=0.10"]},
+    extras_require={"train": ["tensorflow", "matplotlib"], "bags": ["rosbags>=0.10", "pytransform3d>=3.0"]},
     entry_points={"console_scripts": ["edge-ocr=edge_ocr_ros.tools.cli:main"]},
     data_files=[
         ("share/edge_ocr_ros/models", [*sorted(glob("models/*.tflite")), "models/charset.txt", "models/lexicon.txt.gz"]),

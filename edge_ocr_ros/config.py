@@ -361,6 +361,10 @@ NODE_PARAMETERS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
                              "while the depth stream has not passed the frame's stamp)", ()),
     "depth.rectified": (False, "the colour images are rectified (image_rect): pixels are not undistorted through "
                                "camera_info's K and D before back-projection through P", ()),
+    "target_frame": ("", "frame the words' positions are given in (empty: the image's own frame): each frame's "
+                         "positions are moved with tf2 at the image's stamp; a failed lookup sends that frame's "
+                         "words without positions, counted in diagnostics", ()),
+    "transform_timeout": (0.05, "seconds to wait for the transform to target_frame at an image's stamp", ()),
 }
 NODE_SETTINGS = (*NODE_PARAMETERS, "use_sim_time")
 _NODE_ONLY = ("qos_overrides",)

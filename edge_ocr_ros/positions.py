@@ -20,7 +20,7 @@ import numpy as np
 
 from .errors import InputImageError
 
-__all__ = ["CameraModel", "word_positions"]
+__all__ = ["CameraModel", "word_extents", "word_positions"]
 
 
 @dataclass(frozen=True)
@@ -108,3 +108,16 @@ def word_positions(quads: np.ndarray, depth_m: np.ndarray, camera: CameraModel |
         positions[i] = (rays[i, 0] * z, rays[i, 1] * z, z)
         valid[i] = True
     return positions, valid
+
+
+def word_extents(quads: np.ndarray, depths: np.ndarray, camera: CameraModel) -> np.ndarray:
+    """N x 2 width and height of words in metres: the polygons' edges back-projected at each word's depth
+    (its median, as for the position), top and bottom edges averaged for the width, left and right for the
+    height. What a 3D bounding box of a flat sign needs (vision_msgs/Detection3D)."""
+    quads = np.asarray(quads, np.float64)
+    if len(quads) == 0:
+        return np.zeros((0, 2))
+    corners = camera.rays(quads.reshape(-1, 2)).reshape(-1, 4, 2) * np.asarray(depths, np.float64)[:, None, None]
+    width = (np.linalg.norm(corners[:, 1] - corners[:, 0], axis=1) + np.linalg.norm(corners[:, 2] - corners[:, 3], axis=1)) / 2
+    height = (np.linalg.norm(corners[:, 3] - corners[:, 0], axis=1) + np.linalg.norm(corners[:, 2] - corners[:, 1], axis=1)) / 2
+    return np.stack([width, height], axis=1)

@@ -29,7 +29,8 @@ class Word:
     frame_text: str = ""  # this frame's own reading; ``text`` is the track's vote when tracked ("" = same as text)
     track_id: int = 0  # 0: not tracked
     frames_seen: int = 1  # frames in which the track was read, this one included
-    position: tuple[float, float, float] | None = None  # metres in the camera's optical frame (the node, with depth)
+    position: tuple[float, float, float] | None = None  # metres: the optical frame, or the node's target_frame
+    extent: tuple[float, float] | None = None  # width and height in metres, with a position (the node, with depth)
 
 
 @dataclass

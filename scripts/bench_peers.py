@@ -95,8 +95,18 @@ class Rapid3:
         self.engine, self.word_engine = RapidOCR(), RapidOCR()  # it keeps call options: one per kind of call
 
     def scene(self, image):
+        """Its words; a line whose word boxes it could not split (an empty entry) counts as one word."""
         out = self.engine(image, return_word_box=True)
-        return [(np.asarray(box, np.float32).tolist(), text) for line in (out.word_results or ()) for text, _, box in line]
+        if out.boxes is None:
+            return []
+        found = []
+        for line_box, line_text, words in zip(out.boxes, out.txts, out.word_results or [()] * len(out.txts), strict=True):
+            complete = [w for w in words if len(w) == 3]
+            if complete:
+                found += [(np.asarray(box, np.float32).tolist(), text) for text, _, box in complete]
+            else:
+                found.append((np.asarray(line_box, np.float32).tolist(), line_text))
+        return found
 
     def word(self, image):
         out = self.word_engine(image, use_det=False, use_cls=False)

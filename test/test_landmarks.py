@@ -44,6 +44,19 @@ def test_sightings_of_one_sign_fuse_and_the_vote_survives_misreadings():
         text = "ROOM 2O4" if i % 4 == 0 else "ROOM 204"
         m.add(sighting(text, 5 + rng.normal(0, 0.05), rng.normal(0, 0.05), 1 + rng.normal(0, 0.05), stamp=i))
     m.add(sighting("204", 5.1, 0.0, 1.0, stamp=20))  # part of it: joins without a vote
+    for i in range(6):  # writings of one key pool their votes; the group shows its most voted writing
+        m.add(sighting("R00M2O4" if i < 2 else "ROOM204", 5.0, 0.0, 1.0, stamp=10))
+    m.add(sighting("KITCHEN", 5.0, 0.0, 1.0, stamp=10))  # another text at the same place: a landmark of its own
+    assert [lm.text for lm in m.confirmed()] == ["ROOM 204"]  # 15 x "ROOM 204" against 4 x "ROOM204"
+    for _ in range(20):
+        m.add(sighting("ROOM204", 5.0, 0.0, 1.0, stamp=10))
+    assert m.confirmed()[0].text == "ROOM204" and len(m) == 2
+    m = LandmarkMap(FusionSettings(merge_distance=1.0, min_sightings=3))
+    rng = np.random.default_rng(0)
+    for i in range(20):
+        text = "ROOM 2O4" if i % 4 == 0 else "ROOM 204"
+        m.add(sighting(text, 5 + rng.normal(0, 0.05), rng.normal(0, 0.05), 1 + rng.normal(0, 0.05), stamp=i))
+    m.add(sighting("204", 5.1, 0.0, 1.0, stamp=20))
     assert len(m) == 1
     (lm,) = m.confirmed()
     assert lm.text == "ROOM 204" and lm.sightings == 21 and "204" not in lm.votes

@@ -248,10 +248,33 @@ def test_a_sign_on_a_plane_two_metres_away_is_placed_there_in_3d(graph):
     assert [d.has_position for d in g.results[-1].detections] == [False]
 
 
+def test_positions_without_a_transform_to_target_frame_are_left_out_and_counted(graph):
+    """target_frame names a frame no transform leads to: the words go out without positions (never at a
+    made-up place), position_frame_id says the frame asked for, diagnostics count them with the reason."""
+    g = graph({"depth.enabled": True, "target_frame": "nowhere", "transform_timeout": 0.05})
+    info_pub = g.publisher(CameraInfo, "camera_info")
+    depth_pub = g.publisher(Image, "depth")
+    colour_pub = g.publisher()
+    img, _ = camera_image()
+    header = Header(frame_id="camera_color_optical_frame")
+    header.stamp.sec = 5
+    info_pub.publish(CameraInfo(header=header, width=640, height=480, k=[500.0, 0.0, 320.0, 0.0, 500.0, 240.0, 0.0, 0.0, 1.0]))
+    depth_pub.publish(to_image_message(np.full((480, 640), 2000, np.uint16).view(np.uint8).reshape(480, -1), header,
+                                       "16UC1", width=640))
+    time.sleep(0.3)
+    colour_pub.publish(to_image_message(img, header))
+    assert wait_for(lambda: g.results)
+    assert g.results[-1].position_frame_id == "nowhere"
+    assert [(d.has_position, d.position.z) for d in g.results[-1].detections] == [(False, 0.0)]
+    d = g.latest_diagnostics()
+    assert "no transform to target_frame" in d["positions_missing_reasons"] and d["positions_located_total"] == "0"
+
+
 def test_without_depth_words_have_no_position(graph):
     g = graph()
     g.assert_answers(stamp=4)
     assert [(d.has_position, d.position.z) for d in g.results[-1].detections] == [(False, 0.0)]
+    assert g.results[-1].position_frame_id == g.results[-1].header.frame_id
 
 
 def test_empty_results_are_published_too(graph):
@@ -1021,6 +1044,26 @@ def test_vision_msgs_carry_the_track_id_and_the_position():
     (det,) = msg.detections
     assert det.id == "7" and det.results[0].hypothesis.class_id == "EXIT"
     assert (det.results[0].pose.pose.position.x, det.results[0].pose.pose.position.z) == (0.5, 2.0)
+    assert to_vision_message(OcrResult(words=[word], width=64, height=48), stamped(3),
+                             with_poses=False).detections[0].results[0].pose.pose.position.z == 0.0
+
+
+def test_vision_msgs_3d_carry_the_track_id_the_text_the_position_and_the_words_size():
+    """Written against vision_msgs (Humble and later); runs on a robot. Words without a position are left out."""
+    pytest.importorskip("vision_msgs", reason="vision_msgs is not on PyPI; runs where apt's ROS 2 has it")
+    from edge_ocr_ros.results import OcrResult, Word
+    from edge_ocr_ros.ros.messages import to_vision3d_message
+
+    quad = np.array([[10, 10], [50, 10], [50, 30], [10, 30]], np.float32)
+    located = Word("EXIT", 0.99, 0.9, quad, (10, 10, 40, 20), track_id=7, position=(4.0, 1.5, 1.4), extent=(0.4, 0.15))
+    unlocated = Word("PUSH", 0.99, 0.9, quad, (10, 10, 40, 20), track_id=8)
+    header = stamped(3)
+    header.frame_id = "map"
+    msg = to_vision3d_message(OcrResult(words=[located, unlocated], width=64, height=48), header)
+    (det,) = msg.detections
+    assert msg.header.frame_id == "map" and det.id == "7" and det.results[0].hypothesis.class_id == "EXIT"
+    assert (det.bbox.center.position.x, det.bbox.center.position.z) == (4.0, 1.4)
+    assert (det.bbox.size.x, det.bbox.size.y) == pytest.approx((0.4, 0.15))
 
 
 def test_cleanup_does_not_wait_for_a_frame_left_running(graph):

@@ -6,7 +6,7 @@ import pytest
 
 from edge_ocr_ros.errors import InputImageError
 from edge_ocr_ros.image_codec import depth_to_metres
-from edge_ocr_ros.positions import word_positions
+from edge_ocr_ros.positions import CameraModel, word_extents, word_positions
 from edge_ocr_ros.ros.stamp_pairing import StampPairing
 
 K = np.array([[500.0, 0, 320], [0, 500.0, 240], [0, 0, 1]])
@@ -17,6 +17,13 @@ def test_a_plane_at_two_metres_puts_the_word_there():
     positions, valid = word_positions(QUAD, np.full((480, 640), 2.0, np.float32), K, (640, 480))
     assert valid.tolist() == [True]
     np.testing.assert_allclose(positions[0], [(440 - 320) * 2.0 / 500, (220 - 240) * 2.0 / 500, 2.0], atol=1e-6)
+
+
+def test_a_words_extent_is_its_polygon_at_its_depth():
+    camera = CameraModel(640, 480, K, np.zeros(5), np.eye(3), np.c_[K, np.zeros(3)])
+    (extent,) = word_extents(QUAD, np.array([2.0]), camera)
+    np.testing.assert_allclose(extent, [80 * 2.0 / 500, 40 * 2.0 / 500])  # 80 x 40 px at 2 m, f = 500 px
+    assert word_extents(QUAD[:0], np.zeros(0), camera).shape == (0, 2)
 
 
 def test_holes_and_background_between_letters_do_not_move_it():

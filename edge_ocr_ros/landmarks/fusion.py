@@ -4,8 +4,9 @@ A robot that drives past a sign reads it in many frames, sometimes misread, some
 sighting joins the landmark it most likely shows: within ``merge_distance`` of the landmark's position and
 reading like it (``text_match.similarity`` at least ``min_similarity``, or one being a run of the other's
 words). Two signs with one text far apart (two EXIT signs 10 m apart) stay two; a misread ("R00M 2O4")
-joins the sign it misreads. A landmark's text is the reading with the largest summed confidence; a sighting
-of part of it ("204") moves its position and counts as a sighting but casts no vote. The position is the
+joins the sign it misreads. A landmark's text is the reading with the largest summed confidence, readings
+that fold to one key pooling their votes; a sighting of part of it ("204") moves its position and counts as
+a sighting but casts no vote. The position is the
 mean of the sightings and its spread their root-mean-square distance from it (Welford's running sums: a
 landmark's memory does not grow with its sightings). A landmark is confirmed, answered and stored once it
 has ``min_sightings`` sightings, so one stray misreading never becomes a place to go.
@@ -60,8 +61,13 @@ class Landmark:
 
     @property
     def text(self) -> str:
-        """The reading with the largest summed confidence."""
-        return max(self.votes, key=self.votes.__getitem__)
+        """The voted reading: readings with one folded key ("ROOM 204", "ROOM204", "R00M 2O4") pool their votes;
+        the group with the largest sum wins, shown as its own most voted writing."""
+        groups: dict[str, float] = {}
+        for reading, votes in self.votes.items():
+            groups[fold(reading)] = groups.get(fold(reading), 0.0) + votes
+        best = max(groups, key=groups.__getitem__)
+        return max((r for r in self.votes if fold(r) == best), key=self.votes.__getitem__)
 
     @property
     def confidence(self) -> float:

@@ -9,6 +9,7 @@ a file written by another version, or for another fixed frame, is refused with t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from pathlib import Path
@@ -63,6 +64,21 @@ class LandmarkStore:
             raise ConfigError(f"map file {self.path} holds landmarks in frame {stored!r}, not in fixed_frame "
                               f"{fixed_frame!r}")
         self.fixed_frame = fixed_frame
+
+    @classmethod
+    def open_existing(cls, path: str | Path) -> LandmarkStore:
+        """A map file that must already exist, in whatever fixed frame it was written (to read it)."""
+        path = Path(path).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"map file {path} does not exist")
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+                row = db.execute("SELECT value FROM meta WHERE key='fixed_frame'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"map file {path} is not a text map: {exc}") from exc
+        if row is None:
+            raise ConfigError(f"map file {path} is not a text map: it names no fixed frame")
+        return cls(path, row[0])
 
     def load(self) -> list[Landmark]:
         """Every stored landmark."""

@@ -17,7 +17,7 @@ from sensor_msgs.msg import CameraInfo, Image
 
 from ..errors import InputImageError
 from ..image_codec import depth_to_metres
-from ..positions import CameraModel, word_positions
+from ..positions import CameraModel, word_extents, word_positions
 from ..results import OcrResult
 from .stamp_pairing import DepthClaim, StampPairing
 
@@ -26,7 +26,8 @@ __all__ = ["MISSING_REASONS", "DepthInput", "stamp_ns"]
 # why a word went out without a position (diagnostics: positions_missing_*)
 MISSING_REASONS = {"no_depth": "no depth image within depth.slop_ms in time", "no_camera_info": "no camera_info",
                    "camera_info_mismatch": "camera_info of another image size", "no_valid_depth": "no valid depth in the word",
-                   "bad_depth": "depth image could not be decoded"}
+                   "bad_depth": "depth image could not be decoded",
+                   "no_transform": "no transform to target_frame at the image's stamp"}
 
 
 def stamp_ns(stamp) -> int:
@@ -136,12 +137,28 @@ class DepthInput:
         except InputImageError as exc:
             self._count(0, "camera_info_mismatch" if "camera_info" in str(exc) else "bad_depth", n)
             raise
-        points, valid = word_positions(np.stack([w.points for w in result.words]), metres, camera,
-                                       (result.width, result.height))
+        quads = np.stack([w.points for w in result.words])
+        points, valid = word_positions(quads, metres, camera, (result.width, result.height))
+        extents = word_extents(quads, points[:, 2], camera)
         self._count(int(valid.sum()), "no_valid_depth", int((~valid).sum()))
-        words = [replace(w, position=tuple(float(v) for v in p)) if ok else w
-                 for w, p, ok in zip(result.words, points, valid, strict=True)]
+        words = [replace(w, position=tuple(map(float, p)), extent=tuple(map(float, e))) if ok else w
+                 for w, p, e, ok in zip(result.words, points, extents, valid, strict=True)]
         return replace(result, words=words)
+
+    def to_target(self, result: OcrResult, to_target: np.ndarray | None) -> OcrResult:
+        """The positions moved by the 4 x 4 transform ``to_target`` (the node's target_frame); None: the lookup
+        failed, so the words go out without positions, counted as such, never at a made-up place."""
+        located = [w for w in result.words if w.position is not None]
+        if not located:
+            return result
+        if to_target is None:
+            with self._lock:
+                self.located -= len(located)
+                self.missing["no_transform"] += len(located)
+            return replace(result, words=[replace(w, position=None, extent=None) for w in result.words])
+        return replace(result, words=[
+            replace(w, position=tuple(map(float, to_target[:3, :3] @ w.position + to_target[:3, 3])))
+            if w.position is not None else w for w in result.words])
 
     def missing_summary(self) -> tuple[int, str]:
         """(words without a position so far, 'reason: count, ...') for diagnostics."""

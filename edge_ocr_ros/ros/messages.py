@@ -15,19 +15,22 @@ from visualization_msgs.msg import Marker, MarkerArray
 
 from ..geometry import rotated_box
 from ..msg import TextDetection, TextDetectionArray, TextLine
-from ..results import OcrResult
+from ..results import OcrResult, Word
 
 try:  # optional: not on PyPI, present on robots with apt ROS
-    from vision_msgs.msg import Detection2D, Detection2DArray, ObjectHypothesisWithPose
+    from vision_msgs.msg import Detection2D, Detection2DArray, Detection3D, Detection3DArray, ObjectHypothesisWithPose
 except ImportError:  # pragma: no cover - depends on the installation
-    Detection2DArray = None
+    Detection2DArray = Detection3DArray = None
 
-__all__ = ["Detection2DArray", "to_image_message", "to_markers", "to_message", "to_vision_message"]
+__all__ = ["Detection2DArray", "Detection3DArray", "to_image_message", "to_markers", "to_message", "to_vision3d_message",
+           "to_vision_message"]
 
 
-def to_message(result: OcrResult, header: Header) -> TextDetectionArray:
-    """The TextDetectionArray of a frame's result: its words (polygons and ROIs in image pixels) and lines."""
-    out = TextDetectionArray(header=header, image_width=result.width, image_height=result.height)
+def to_message(result: OcrResult, header: Header, position_frame: str = "") -> TextDetectionArray:
+    """The TextDetectionArray of a frame's result: its words (polygons and ROIs in image pixels, positions in
+    ``position_frame``, the image's frame when empty) and lines."""
+    out = TextDetectionArray(header=header, image_width=result.width, image_height=result.height,
+                             position_frame_id=position_frame or header.frame_id)
     for word in result.words:
         x, y, w, h = word.box
         out.detections.append(TextDetection(
@@ -63,10 +66,21 @@ def _polygon(points: np.ndarray) -> list[Point32]:
     return [Point32(x=float(px), y=float(py), z=0.0) for px, py in points]
 
 
-def to_vision_message(result: OcrResult, header: Header):
+def _hypothesis(word: Word) -> ObjectHypothesisWithPose:
+    """The word's text as the class id with its confidence (Humble+ layout, or Foxy's)."""
+    hyp = ObjectHypothesisWithPose()
+    if hasattr(hyp, "hypothesis"):
+        hyp.hypothesis.class_id, hyp.hypothesis.score = word.text, float(word.confidence)
+    else:  # pragma: no cover - Foxy
+        hyp.id, hyp.score = word.text, float(word.confidence)
+    return hyp
+
+
+def to_vision_message(result: OcrResult, header: Header, with_poses: bool = True):
     """vision_msgs/Detection2DArray of a result: each word's rotated box, its text as the class id, its track
     id as the detection id (vision_msgs: detections of one object share it), and its 3D position (depth) as
-    the hypothesis pose, in the image's frame."""
+    the hypothesis pose when ``with_poses`` (positions in the image's frame; with a target_frame they go in
+    the Detection3DArray, whose header names that frame)."""
     out = Detection2DArray(header=header)
     for word in result.words:
         det = Detection2D(header=header)
@@ -78,15 +92,35 @@ def to_vision_message(result: OcrResult, header: Header):
         target.x, target.y = cx, cy
         center.theta = theta
         det.bbox.size_x, det.bbox.size_y = width, height
-        hyp = ObjectHypothesisWithPose()
-        if hasattr(hyp, "hypothesis"):
-            hyp.hypothesis.class_id, hyp.hypothesis.score = word.text, float(word.confidence)
-        else:  # pragma: no cover - Foxy
-            hyp.id, hyp.score = word.text, float(word.confidence)
-        if word.position is not None:
+        hyp = _hypothesis(word)
+        if word.position is not None and with_poses:
             point = hyp.pose.pose.position
             point.x, point.y, point.z = (float(v) for v in word.position)
         det.results.append(hyp)
+        out.detections.append(det)
+    return out
+
+
+def to_vision3d_message(result: OcrResult, header: Header):
+    """vision_msgs/Detection3DArray of the words with a position (``header``: the positions' frame): the
+    track id as the id, the text as the class id, the position as the box centre and the hypothesis pose,
+    and the box as wide and high as the word (from its polygon and depth), 1 cm deep (a flat sign)."""
+    out = Detection3DArray(header=header)
+    for word in result.words:
+        if word.position is None:
+            continue
+        det = Detection3D(header=header)
+        if word.track_id:
+            det.id = str(word.track_id)
+        hyp = _hypothesis(word)
+        point = hyp.pose.pose.position
+        point.x, point.y, point.z = (float(v) for v in word.position)
+        hyp.pose.pose.orientation.w = 1.0
+        det.results.append(hyp)
+        det.bbox.center.position = point
+        det.bbox.center.orientation.w = 1.0
+        width, height = word.extent or (0.0, 0.0)
+        det.bbox.size.x, det.bbox.size.y, det.bbox.size.z = float(width), float(height), 0.01
         out.detections.append(det)
     return out
 

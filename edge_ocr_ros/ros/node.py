@@ -26,6 +26,7 @@ from rclpy.qos import QoSPolicyKind, QoSProfile, ReliabilityPolicy
 from rclpy.qos_overriding_options import QoSOverridingOptions
 from rclpy.subscription import Subscription
 from sensor_msgs.msg import CompressedImage, Image
+from std_msgs.msg import Header
 from visualization_msgs.msg import MarkerArray
 
 from ..config import NODE_PARAMETERS, SCHEMA, ConfigError, OcrConfig, validate_value
@@ -39,9 +40,19 @@ from ..tools.draw import draw_words
 from ..tracking import TrackingSettings, WordTracker
 from .depth_input import DepthInput
 from .latest_slot import LatestSlot
-from .messages import Detection2DArray, to_image_message, to_jpeg_message, to_markers, to_message, to_vision_message
+from .messages import (
+    Detection2DArray,
+    Detection3DArray,
+    to_image_message,
+    to_jpeg_message,
+    to_markers,
+    to_message,
+    to_vision3d_message,
+    to_vision_message,
+)
 from .node_stats import NodeStats
 from .ros_logging import warn
+from .transforms import TransformLookup, TransformUnavailableError
 
 __all__ = [
     "FASTDDS_HINT",
@@ -114,7 +125,10 @@ class OcrNode(LifecycleNode):
         self._subscription = None
         self._subscribed_reliability: ReliabilityPolicy | None = None
         self._pub_detections = self._pub_image = self._pub_jpeg = self._pub_vision = self._pub_markers = None
+        self._pub_vision3d = None
         self.depth: DepthInput | None = None
+        self.target_frame = ""  # positions' frame when not the image's (target_frame, with depth)
+        self.transforms: TransformLookup | None = None
         self._jpeg_quality = NODE_PARAMETERS["annotated_jpeg_quality"][0]
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         period = self.get_parameter("diagnostic_updater.period").value
@@ -192,6 +206,11 @@ class OcrNode(LifecycleNode):
             value = self.get_parameter(name).value
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e9:
                 raise ConfigError(f"{name} must be a number of at least 0, not {value!r}")
+        timeout = self.get_parameter("transform_timeout").value
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 <= timeout <= 5:
+            raise ConfigError(f"transform_timeout must be between 0 and 5 seconds, not {timeout!r}")
+        if not isinstance(self.get_parameter("target_frame").value, str):
+            raise ConfigError(f"target_frame must be a frame name, not {self.get_parameter('target_frame').value!r}")
 
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Build the pipeline (load the models) and the publishers; all or nothing: on any failure (a model,
@@ -225,6 +244,13 @@ class OcrNode(LifecycleNode):
                                     float(self.get_parameter("depth.wait_ms").value),
                                     bool(self.get_parameter("depth.rectified").value))
             self._pub_markers = self.create_lifecycle_publisher(MarkerArray, "text_detections/markers", 10, **overridable)
+            self.target_frame = self.get_parameter("target_frame").value.strip("/")
+            if self.target_frame:
+                self.transforms = TransformLookup(self)
+                self.get_logger().info(f"positions in '{self.target_frame}', transforms from {self.transforms.source}")
+            if Detection3DArray is not None and self.get_parameter("publish_vision_msgs").value:
+                self._pub_vision3d = self.create_lifecycle_publisher(Detection3DArray, "text_detections/detections_3d",
+                                                                     10, **overridable)
 
     def _failed(self, transition: str, exc: Exception, release: bool = True) -> TransitionCallbackReturn:
         """A transition that raised: undo it, say why in the log and in diagnostics, report FAILURE."""
@@ -304,10 +330,15 @@ class OcrNode(LifecycleNode):
         configure/cleanup cycles) and drop the models. Never waits for a frame still running in a worker of
         an ended activation (that holds its own pipeline reference, and its result is discarded): the
         executor, which runs transitions, parameters and diagnostics, is not blocked by it."""
-        for pub in (self._pub_detections, self._pub_image, self._pub_jpeg, self._pub_vision, self._pub_markers):
+        for pub in (self._pub_detections, self._pub_image, self._pub_jpeg, self._pub_vision, self._pub_markers,
+                    self._pub_vision3d):
             if pub is not None:
                 self._destroy_lifecycle_publisher(pub)
         self._pub_detections = self._pub_image = self._pub_jpeg = self._pub_vision = self._pub_markers = None
+        self._pub_vision3d = None
+        if self.transforms is not None:
+            self.transforms.close()
+        self.transforms, self.target_frame = None, ""
         self.depth = None
         self.pipeline = None
 
@@ -430,7 +461,7 @@ class OcrNode(LifecycleNode):
                 self.stats.stale()
                 self.get_logger().info("a frame finished after its activation ended: discarded")
                 return
-            result = self._locate(self.tracker.update(words), claim)
+            result = self._locate(self.tracker.update(words), claim, msg.header)
         except InputImageError as exc:
             self.stats.error("bad_input", str(exc))
             self.get_logger().error(f"dropped a bad image: {exc}", throttle_duration_sec=5.0)
@@ -445,25 +476,38 @@ class OcrNode(LifecycleNode):
             self.stats.error("processing", f"publishing: {type(exc).__name__}: {exc}")
             self.get_logger().error(f"publishing failed: {type(exc).__name__}: {exc}", throttle_duration_sec=5.0)
 
-    def _locate(self, result: OcrResult, claim) -> OcrResult:
-        """3D positions from the paired depth image (depth.enabled); a bad depth image is counted and the
-        words go out without positions."""
+    def _locate(self, result: OcrResult, claim, header) -> OcrResult:
+        """3D positions from the paired depth image (depth.enabled), in target_frame when one is set; a bad
+        depth image, or no transform at the image's stamp, is counted and the words go out without positions."""
         if self.depth is None:
             return result
         try:
-            return self.depth.locate(result, claim)
+            result = self.depth.locate(result, claim)
         except InputImageError as exc:
             self.stats.error("bad_input", f"depth: {exc}")
             self.get_logger().error(f"no positions for this frame: {exc}", throttle_duration_sec=5.0)
             return result
+        if self.transforms is None or not any(w.position is not None for w in result.words):
+            return result
+        try:
+            to_target = self.transforms.matrix(self.target_frame, header.frame_id, header.stamp,
+                                               float(self.get_parameter("transform_timeout").value))
+        except TransformUnavailableError as exc:
+            self.stats.last_error = f"no transform: {exc}"
+            warn(self.get_logger(), f"positions left out of this frame: {exc}", throttle_duration_sec=5.0)
+            to_target = None
+        return self.depth.to_target(result, to_target)
 
     def _publish(self, header, result: OcrResult, image: np.ndarray, received: float) -> None:
+        positions = Header(stamp=header.stamp, frame_id=self.target_frame or header.frame_id)
         if self._pub_detections is not None:
-            self._pub_detections.publish(to_message(result, header))
+            self._pub_detections.publish(to_message(result, header, positions.frame_id))
         if self._pub_vision is not None:
-            self._pub_vision.publish(to_vision_message(result, header))
+            self._pub_vision.publish(to_vision_message(result, header, with_poses=not self.target_frame))
+        if self._pub_vision3d is not None:
+            self._pub_vision3d.publish(to_vision3d_message(result, positions))
         if self._pub_markers is not None and self._pub_markers.get_subscription_count() > 0:
-            self._pub_markers.publish(to_markers(result, header))
+            self._pub_markers.publish(to_markers(result, positions))
         # latency: reception to publication on a steady clock (a replayed bag's old stamps do not count);
         # stamp delay: the node's clock (sim time with use_sim_time) against the image stamp, reported apart
         latency_ms = (time.monotonic() - received) * 1e3

@@ -93,7 +93,8 @@ class TextMapNode(Node):
         self.create_timer(values["publish_period"], self._publish)
         self.create_timer(1.0, self._diagnostics)
         self.get_logger().info(f"text map in frame '{self.fixed_frame}': {len(self.map)} landmark(s) loaded"
-                               + (f" from {self.store.path}" if self.store else " (memory only: map_file is empty)"))
+                               + (f" from {self.store.path}" if self.store else " (memory only: map_file is empty)")
+                               + f"; transforms from {self.transforms.source}")
 
     @staticmethod
     def _settings(values: dict[str, object]) -> FusionSettings:
@@ -125,8 +126,8 @@ class TextMapNode(Node):
         if not any(p is not None for _, _, positions in lines for p in positions):
             return
         try:
-            to_fixed = self.transforms.matrix(self.fixed_frame, msg.header.frame_id, msg.header.stamp,
-                                              self.get_parameter("transform_timeout").value)
+            to_fixed = self.transforms.matrix(self.fixed_frame, msg.position_frame_id or msg.header.frame_id,
+                                              msg.header.stamp, self.get_parameter("transform_timeout").value)
         except TransformUnavailableError as exc:
             self._fail("transform_failures", f"no transform for a frame's words: {exc}")
             return
@@ -234,6 +235,7 @@ class TextMapNode(Node):
         self._diag_pub.publish(msg)
 
     def destroy_node(self) -> None:
+        self.transforms.close()
         if self.store is not None:
             self.store.close()
         super().destroy_node()

@@ -18,13 +18,14 @@ from ..errors import ConfigError, InputImageError
 from ..image_codec import compressed_to_bgr, raw_to_bgr
 from ..results import OcrResult
 
-__all__ = ["IMAGE_TYPES", "BagFrame", "BagResultWriter", "bag_frames"]
+__all__ = ["IMAGE_TYPES", "BagFrame", "BagResultWriter", "bag_frames", "rosbags_package"]
 
 IMAGE_TYPES = ("sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage")
 OUR_TYPES = ("TextDetection", "TextLine", "TextDetectionArray")
 
 
-def _rosbags():
+def rosbags_package():
+    """The rosbags package, or a ConfigError saying how to install it."""
     try:
         import rosbags.highlevel
         import rosbags.rosbag2
@@ -43,15 +44,57 @@ class BagFrame:
     header: object  # its std_msgs/Header (rosbags' dataclass)
     image: np.ndarray | None  # BGR, or None when it could not be decoded
     error: str = ""
+    depth: object | None = None  # the registered depth image (sensor_msgs/Image) paired with it, when asked for
 
 
-def bag_frames(path: Path, topic: str) -> tuple[Iterator[BagFrame], int]:
-    """The frames of ``topic`` (sensor_msgs Image or CompressedImage) in a bag, and how many there are.
+DEPTH_SLOP_NS = 30_000_000  # as the node's depth.slop_ms
+PENDING_FRAMES = 30  # frames held back at most while their depth image may still come
+
+
+class _DepthPairing:
+    """Pairs each colour frame of a bag with the depth image whose stamp is closest (within DEPTH_SLOP_NS),
+    in one pass in recording order: a frame is let go once the depth stream has passed its stamp (or too many
+    frames wait), so a depth image recorded just after its frame still finds it."""
+
+    def __init__(self) -> None:
+        self.recent: list[tuple[int, object]] = []  # (stamp ns, depth message), the last second or so
+        self.pending: list[BagFrame] = []
+
+    @staticmethod
+    def _stamp(header) -> int:
+        return int(header.stamp.sec) * 1_000_000_000 + int(header.stamp.nanosec)
+
+    def _pair(self, frame: BagFrame) -> BagFrame:
+        stamp = self._stamp(frame.header)
+        best = min(self.recent, key=lambda item: abs(item[0] - stamp), default=None)
+        if best is not None and abs(best[0] - stamp) <= DEPTH_SLOP_NS:
+            frame.depth = best[1]
+        return frame
+
+    def depth(self, msg) -> list[BagFrame]:
+        stamp = self._stamp(msg.header)
+        self.recent = [item for item in self.recent if item[0] > stamp - 1_000_000_000] + [(stamp, msg)]
+        ready = [f for f in self.pending if self._stamp(f.header) + DEPTH_SLOP_NS < stamp]
+        self.pending = [f for f in self.pending if f not in ready]
+        return [self._pair(f) for f in ready]
+
+    def frame(self, frame: BagFrame) -> list[BagFrame]:
+        self.pending.append(frame)
+        return [self._pair(self.pending.pop(0))] if len(self.pending) > PENDING_FRAMES else []
+
+    def flush(self) -> list[BagFrame]:
+        out, self.pending = [self._pair(f) for f in self.pending], []
+        return out
+
+
+def bag_frames(path: Path, topic: str, depth_topic: str = "") -> tuple[Iterator[BagFrame], int]:
+    """The frames of ``topic`` (sensor_msgs Image or CompressedImage) in a bag, and how many there are; with
+    ``depth_topic``, each with its depth image (``BagFrame.depth``).
 
     Raises:
         ConfigError: the bag cannot be opened, or has no such image topic (the error lists the image topics).
     """
-    rosbags = _rosbags()
+    rosbags = rosbags_package()
     try:
         reader = rosbags.highlevel.AnyReader([path])
         reader.open()
@@ -63,21 +106,39 @@ def bag_frames(path: Path, topic: str) -> tuple[Iterator[BagFrame], int]:
         reader.close()
         raise ConfigError(f"--bag {path} has no image topic {topic!r}; its image topics: {', '.join(images) or 'none'}")
     count = sum(c.msgcount for c in connections)
+    depth_connections = [c for c in reader.connections if c.topic == depth_topic] if depth_topic else []
+    if depth_topic and (not depth_connections or any(c.msgtype != IMAGE_TYPES[0] for c in depth_connections)):
+        images = sorted({c.topic for c in reader.connections if c.msgtype == IMAGE_TYPES[0]})
+        reader.close()
+        raise ConfigError(f"--bag {path} has no sensor_msgs/Image topic {depth_topic!r} for depth; its Image topics: "
+                          f"{', '.join(images) or 'none'}")
+
+    def decoded(index: int, connection, bag_time: int, msg) -> BagFrame:
+        name = f"{path.name}#{index}"
+        try:
+            if connection.msgtype.endswith("CompressedImage"):
+                image = compressed_to_bgr(msg.data)
+            else:
+                image = raw_to_bgr(msg.encoding, msg.width, msg.height, msg.step, msg.data, bool(msg.is_bigendian))
+        except InputImageError as exc:
+            return BagFrame(name, bag_time, msg.header, None, str(exc))
+        return BagFrame(name, bag_time, msg.header, image)
 
     def frames() -> Iterator[BagFrame]:
+        pairing, index = _DepthPairing(), 0
         try:
-            for index, (connection, bag_time, raw) in enumerate(reader.messages(connections=connections)):
+            for connection, bag_time, raw in reader.messages(connections=connections + depth_connections):
                 msg = reader.deserialize(raw, connection.msgtype)
-                name = f"{path.name}#{index}"
-                try:
-                    if connection.msgtype.endswith("CompressedImage"):
-                        image = compressed_to_bgr(msg.data)
-                    else:
-                        image = raw_to_bgr(msg.encoding, msg.width, msg.height, msg.step, msg.data, bool(msg.is_bigendian))
-                except InputImageError as exc:
-                    yield BagFrame(name, bag_time, msg.header, None, str(exc))
+                if connection in depth_connections:
+                    yield from pairing.depth(msg)
                     continue
-                yield BagFrame(name, bag_time, msg.header, image)
+                frame = decoded(index, connection, bag_time, msg)
+                index += 1
+                if depth_connections:
+                    yield from pairing.frame(frame)
+                else:
+                    yield frame
+            yield from pairing.flush()
         finally:
             reader.close()
 
@@ -91,7 +152,7 @@ class BagResultWriter:
     the folder ``OUT/`` holding ``OUT.mcap``, not ``OUT.mcap/OUT.mcap.mcap``; ``self.path`` is the folder."""
 
     def __init__(self, path: Path, topic: str) -> None:
-        rosbags = _rosbags()
+        rosbags = rosbags_package()
         mcap = path.suffix == ".mcap" or path.name.endswith("_mcap")
         path = path.with_suffix("") if path.suffix == ".mcap" else path
         if path.exists():
@@ -137,7 +198,7 @@ class BagResultWriter:
                                                 word_indices=np.array(line.word_indices, np.uint32), block=line.block)
                  for line in result.lines]
         msg = t[self.msgtype](header=header, image_width=result.width, image_height=result.height,
-                              detections=detections, lines=lines)
+                              detections=detections, lines=lines, position_frame_id=frame.header.frame_id)
         self.writer.write(self.connection, frame.bag_time_ns, self.typestore.serialize_cdr(msg, self.msgtype))
 
     def close(self) -> None:

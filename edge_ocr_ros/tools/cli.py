@@ -5,6 +5,9 @@
   edge-ocr --video clip.mp4 --save-dir out/      annotated frames and NAME.json files
   edge-ocr --bag drive/ --topic /camera/image_raw --bag-out drive_text.mcap
                                                  a recorded drive: JSON per frame, results into a new bag
+  edge-ocr --bag drive/ --topic /camera/color/image_raw --landmarks signs.db
+                                                 its text map (with depth, camera_info and /tf in the bag)
+  edge-ocr landmarks signs.db --find "room 204"  where the map saw a text (--json: one object per landmark)
   edge-ocr --image word.png --recognize-only     read a cropped word (no detection)
   edge-ocr eval --gt ../shared/devset/scenes     score against labelled scenes or word crops
   edge-ocr inspect models/east_int8.tflite       Edge TPU readiness of a model
@@ -31,11 +34,14 @@ from tqdm import tqdm
 
 from ..config import OcrConfig
 from ..errors import ConfigError, EdgeOcrError, InputImageError
+from ..landmarks.fusion import FusionSettings, LandmarkMap
+from ..landmarks.store import LandmarkStore
 from ..pipeline import OcrPipeline
 from ..results import OcrResult
 from ..runtime.inspection import inspect_model
 from ..runtime.interpreter import probe_edgetpu
 from ..tracking import TrackingSettings, WordTracker
+from .bag_landmarks import BagMapper, read_context
 from .bags import BagFrame, BagResultWriter, bag_frames
 from .dataset_eval import evaluate_scenes, evaluate_words, is_words_folder
 from .draw import draw_words
@@ -43,7 +49,7 @@ from .sources import image_files, open_camera, open_video, read_image, video_fra
 from .speed_check import default_config, format_report, speed_check, speed_report
 
 __all__ = ["Parser", "add_engine_options", "build_parsers", "config_from_args", "frames", "main", "model_overrides",
-           "run", "run_bench", "run_eval", "run_inspect", "save"]
+           "run", "run_bench", "run_eval", "run_inspect", "run_landmarks", "save"]
 
 LOG = logging.getLogger("edge_ocr_ros")
 
@@ -154,7 +160,8 @@ def model_overrides(args: argparse.Namespace, precision: str) -> dict[str, Any]:
     return overrides
 
 
-def frames(args: argparse.Namespace, failures: list[str]) -> tuple[Iterator[tuple[str, np.ndarray, BagFrame | None]], int | None]:
+def frames(args: argparse.Namespace, failures: list[str],
+           depth_topic: str = "") -> tuple[Iterator[tuple[str, np.ndarray, BagFrame | None]], int | None]:
     """(name, BGR frame, its bag message or None) of the chosen input, and their count when known (for the
     progress bar). Unreadable images of a folder or a bag are logged, listed in ``failures`` and skipped."""
     if args.image or args.imagedir:
@@ -173,7 +180,7 @@ def frames(args: argparse.Namespace, failures: list[str]) -> tuple[Iterator[tupl
 
         return read_all(), len(paths)
     if args.bag:
-        messages, count = bag_frames(args.bag, args.topic)
+        messages, count = bag_frames(args.bag, args.topic, depth_topic)
 
         def decoded() -> Iterator[tuple[str, np.ndarray, BagFrame]]:
             with contextlib.closing(messages):  # closes the bag, also when --max-frames stops early
@@ -222,15 +229,23 @@ def run(args: argparse.Namespace) -> int:
     """``edge-ocr`` on images, a folder, a video or a camera: print or write the words."""
     if args.bag and not args.topic:
         raise ConfigError("--bag needs --topic, the image topic to read")
-    if (args.topic or args.bag_out) and not args.bag:
-        raise ConfigError("--topic and --bag-out go with --bag")
+    if (args.topic or args.bag_out or args.landmarks) and not args.bag:
+        raise ConfigError("--topic, --bag-out and --landmarks go with --bag")
+    if (args.depth_topic or args.camera_info_topic) and not args.landmarks:
+        raise ConfigError("--depth-topic and --camera-info-topic go with --landmarks")
     config = config_from_args(args)
     pipeline = OcrPipeline.from_config(config)
     # a video, a camera or a bag is one stream: its words are tracked across frames (tracking.enabled)
     streaming = args.video or args.camera is not None or args.bag
     tracker = WordTracker(TrackingSettings.from_config(config)) if streaming else None
     failures: list[str] = []
-    stream, total = frames(args, failures)
+    mapper = None
+    if args.landmarks:
+        context = read_context(args.bag, args.topic, args.depth_topic or "", args.camera_info_topic or "")
+        LOG.info("landmarks in '%s' from %s (depth), %s (camera_info) and the bag's /tf", args.fixed_frame,
+                 context.depth_topic, context.info_topic)
+        mapper = BagMapper(args.landmarks, args.fixed_frame.strip("/"), context)
+    stream, total = frames(args, failures, mapper.context.depth_topic if mapper else "")
     writer = BagResultWriter(args.bag_out, f"{args.topic.rstrip('/')}/text_detections") if args.bag_out else None
     show_bar = not args.quiet and (total is None or total > 1)
     try:
@@ -247,10 +262,15 @@ def run(args: argparse.Namespace) -> int:
             report(args, name, image, result, message)
             if writer is not None:
                 writer.write(message, result)
+            if mapper is not None:
+                mapper.add(message, result)
     finally:
         if writer is not None:
             writer.close()
             LOG.info("wrote the results to the rosbag2 folder %s", writer.path)
+        if mapper is not None:  # a map left empty by a wrong fixed frame is said even with -q
+            lost = mapper.counts["frames_without_transform"]
+            (LOG.warning if lost else LOG.info)("%s: %s", args.landmarks, mapper.close())
     if failures:
         LOG.warning("%d input(s) could not be read", len(failures))
         return 1
@@ -329,8 +349,33 @@ def run_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_landmarks(args: argparse.Namespace) -> int:
+    """``edge-ocr landmarks``: the landmarks of a map file, or those a query names, best first."""
+    store = LandmarkStore.open_existing(args.map_file)
+    try:
+        landmarks = LandmarkMap(FusionSettings(min_sightings=1), store.load())
+    finally:
+        store.close()
+    found = (landmarks.find(args.find, args.exact, args.max or 0) if args.find is not None
+             else [(lm, None) for lm in landmarks.confirmed()[: args.max or None]])
+    for lm, score in found:
+        record = {"id": lm.id, "text": lm.text, "frame_id": store.fixed_frame,
+                  "position": [round(float(v), 4) for v in lm.mean], "spread": round(lm.spread, 4),
+                  "sightings": lm.sightings, "first_seen": lm.first_seen, "last_seen": lm.last_seen,
+                  "confidence": round(lm.confidence, 4), **({"score": round(score, 4)} if score is not None else {})}
+        if args.json:
+            print(json.dumps(record))
+        else:
+            x, y, z = record["position"]
+            print(f"{lm.id:>5}  {lm.text:<24} ({x:8.2f}, {y:8.2f}, {z:6.2f}) m in {store.fixed_frame} "
+                  f"+-{lm.spread:.2f}  {lm.sightings} sightings" + (f"  score {score:.2f}" if score is not None else ""))
+    if not found and not args.json:
+        print("(no landmark)" if args.find is None else f"(no landmark reads like {args.find!r})")
+    return 0
+
+
 def build_parsers() -> dict[str, argparse.ArgumentParser]:
-    """The parsers of ``edge-ocr``, ``edge-ocr eval``, ``edge-ocr inspect`` and ``edge-ocr bench``."""
+    """The parsers of ``edge-ocr`` and its commands ``eval``, ``inspect``, ``bench`` and ``landmarks``."""
     fmt = argparse.RawDescriptionHelpFormatter
     main = Parser(prog="edge-ocr", description=__doc__, formatter_class=fmt)
     src = main.add_argument_group("input (choose one)").add_mutually_exclusive_group(required=True)
@@ -351,6 +396,15 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
                      help="with --bag: write a new rosbag2 with the results as edge_ocr_ros/TextDetectionArray on "
                           "TOPIC/text_detections, stamped as the images; OUT.mcap: the folder OUT/ holding OUT.mcap "
                           "(mcap storage), else the folder OUT/ (sqlite3)")
+    bag.add_argument("--landmarks", type=Path, metavar="OUT.db",
+                     help="with --bag: build the text map of the drive (as text_map_node does) into this SQLite file; "
+                          "needs the registered depth image, camera_info and /tf + /tf_static in the bag")
+    bag.add_argument("--depth-topic", metavar="TOPIC", help="with --landmarks: the depth image registered to --topic "
+                                                            "(default: the Image topic named *depth* nearest to it)")
+    bag.add_argument("--camera-info-topic", metavar="TOPIC",
+                     help="with --landmarks: the colour camera's CameraInfo (default: the one beside --topic)")
+    bag.add_argument("--fixed-frame", default="map", metavar="FRAME",
+                     help="with --landmarks: the frame the landmarks are kept in (default: map)")
     add_engine_options(main)
 
     evaluate = Parser(prog="edge-ocr eval", formatter_class=fmt,
@@ -388,19 +442,32 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     bench.add_argument("--config", type=Path, metavar="YAML", help="your settings (engine YAML or the node's params file)")
     bench.add_argument("--json", action="store_true", help="print the report as one JSON object")
     bench.add_argument("--quiet", action="store_true", help="no progress bar or info logs")
-    return {"run": main, "eval": evaluate, "inspect": inspect, "bench": bench}
+    landmarks = Parser(prog="edge-ocr landmarks", formatter_class=fmt,
+                       description="Print the landmarks of a text map file (written by text_map_node's map_file or "
+                                   "edge-ocr --bag ... --landmarks): text, position in the map's frame, spread, "
+                                   "sightings, first and last seen. --find answers as text_map_node's find_text "
+                                   "service does: best match first.")
+    landmarks.add_argument("map_file", type=Path, metavar="MAP.db")
+    landmarks.add_argument("--find", metavar="TEXT", help="only the landmarks this text names (fuzzy unless --exact)")
+    landmarks.add_argument("--exact", action="store_true", help="with --find: letters and digits must match exactly")
+    landmarks.add_argument("--max", type=int, metavar="N", help="at most N landmarks")
+    landmarks.add_argument("--json", action="store_true",
+                           help="one JSON object per landmark: id, text, frame_id, position [x, y, z] (m), spread, "
+                                "sightings, first_seen and last_seen (s), confidence, score (with --find)")
+    return {"run": main, "eval": evaluate, "inspect": inspect, "bench": bench, "landmarks": landmarks}
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns 0 on success, 1 on a reported error, 2 on a usage error."""
     argv = sys.argv[1:] if argv is None else argv
     parsers = build_parsers()
-    command = argv[0] if argv and argv[0] in ("eval", "inspect", "bench") else "run"
+    command = argv[0] if argv and argv[0] in ("eval", "inspect", "bench", "landmarks") else "run"
     args = parsers[command].parse_args(argv[1:] if command != "run" else argv)
     logging.basicConfig(level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,
                         format="%(levelname)s %(message)s", stream=sys.stderr)
     try:
-        return {"run": run, "eval": run_eval, "inspect": run_inspect, "bench": run_bench}[command](args)
+        return {"run": run, "eval": run_eval, "inspect": run_inspect, "bench": run_bench,
+                "landmarks": run_landmarks}[command](args)
     except EdgeOcrError as exc:
         print(f"edge-ocr: error: {exc}", file=sys.stderr)
         return 2
