@@ -31,7 +31,7 @@ from tqdm import tqdm
 from edge_ocr_ros import OcrConfig, OcrPipeline
 from edge_ocr_ros.landmarks.fusion import FusionSettings, LandmarkMap, line_sightings
 from edge_ocr_ros.positions import word_positions
-from edge_ocr_ros.runtime.cpu import cpu_name
+from edge_ocr_ros.runtime.cpu import cpu_info
 from edge_ocr_ros.tools.drive_sim import Sign, corridor_signs, render_drive
 from edge_ocr_ros.tracking import TrackingSettings, WordTracker
 
@@ -84,9 +84,18 @@ def node_figures(seconds: float) -> list[dict]:
     proc = subprocess.Popen([sys.executable, str(REPO / "scripts" / "text_map_node"), "--ros-args", "-r",
                              "__ns:=/bench", "-p", "publish_period:=1.0"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
+    from diagnostic_msgs.msg import DiagnosticArray
+
     rclpy.init()
     node = rclpy.create_node("map_bench")
     pub = node.create_publisher(TextDetectionArray, "/bench/text_detections", 100)
+    status: dict[str, str] = {}
+
+    def on_diagnostics(msg: DiagnosticArray) -> None:
+        if msg.status and msg.status[0].name.startswith("/bench/text_map_node"):
+            status.update({kv.key: kv.value for kv in msg.status[0].values})
+
+    node.create_subscription(DiagnosticArray, "/diagnostics", on_diagnostics, 10)
     spin = threading.Thread(target=rclpy.spin, args=(node,), daemon=True)
     spin.start()
     deadline = time.monotonic() + 30
@@ -122,10 +131,11 @@ def node_figures(seconds: float) -> list[dict]:
         for k in range(count):
             pub.publish(message(places, 1000.0 + k / 30))
             time.sleep(max(0.0, start + (k + 1) / 30 - time.monotonic()))
-        time.sleep(1.0)
         elapsed = time.monotonic() - start
-        rows.append({"phase": label, "messages": count, "cpu_percent": 100 * (cpu_seconds() - start_cpu) / elapsed,
-                     "rss_mb": rss_mb()})
+        cpu, update_ms = 100 * (cpu_seconds() - start_cpu) / elapsed, status.get("update_ms_p50", "?")  # last second fed
+        time.sleep(1.5)  # the next diagnostics message: the map's size once every message is in
+        rows.append({"phase": label, "messages": count, "cpu_percent": cpu, "rss_mb": rss_mb(),
+                     "landmarks": status.get("landmarks", "?"), "update_ms": update_ms})
     proc.terminate()
     proc.wait(10)
     node.destroy_node()
@@ -145,7 +155,7 @@ def main() -> int:
     drives = [drive_figures(name, *spec, pipeline, config) for name, spec in DRIVES.items()]
     node = [] if args.no_node else node_figures(args.seconds)
 
-    lines = [f"Machine: {cpu_name()}; `python scripts/text_map_bench.py --out docs` "
+    lines = [f"Machine: {cpu_info().describe()}; `python scripts/text_map_bench.py --out docs` "
              f"(shipped float16 models, tracking on, fusion defaults: merge_distance 1 m, min_sightings 3).", "",
              "| drive | frames | signs | merged (one landmark each) | position error median | max | extra landmarks |",
              "|---|---|---|---|---|---|---|"]
@@ -158,9 +168,10 @@ def main() -> int:
     if node:
         base = node[0]["cpu_percent"]
         lines += ["", "text_map_node fed 30 Hz of TextDetectionArray (5 positioned lines each, map frame), one process:", "",
-                  "| phase | messages | CPU % of one core | ratio to baseline | RSS MB |", "|---|---|---|---|---|"]
-        lines += [f"| {r['phase']} | {r['messages']} | {r['cpu_percent']:.1f} | {r['cpu_percent'] / base:.2f}x | "
-                  f"{r['rss_mb']:.0f} |" for r in node]
+                  "| phase | messages | landmarks at the end | update ms p50 (last second) | CPU % of one core | "
+                  "ratio to baseline | RSS MB |", "|---|---|---|---|---|---|---|"]
+        lines += [f"| {r['phase']} | {r['messages']} | {r['landmarks']} | {r['update_ms']} | {r['cpu_percent']:.1f} | "
+                  f"{r['cpu_percent'] / base:.2f}x | {r['rss_mb']:.0f} |" for r in node]
     text = "\n".join(lines) + "\n"
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)

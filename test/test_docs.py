@@ -15,3 +15,9 @@ def load_script(name: str):
 def test_parameter_docs_are_current():
     assert (REPO / "docs" / "parameters.md").read_text() == load_script("gen_param_docs").render(), \
         "run: python scripts/gen_param_docs.py"
+
+
+def test_benchmark_tables_in_the_overview_are_the_scripts_own_output():
+    text = (REPO / "docs" / "benchmarks.md").read_text()
+    assert text.count("<!-- table: ") >= 7
+    assert text == load_script("sync_benchmark_tables").render(text), "run: python scripts/sync_benchmark_tables.py"

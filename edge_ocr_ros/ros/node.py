@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import rclpy
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
@@ -39,6 +39,7 @@ from ..runtime.cpu import cpu_name
 from ..tools.draw import draw_words
 from ..tracking import TrackingSettings, WordTracker
 from .depth_input import DepthInput
+from .diagnostics_message import publish_status
 from .latest_slot import LatestSlot
 from .messages import (
     Detection2DArray,
@@ -601,10 +602,7 @@ class OcrNode(LifecycleNode):
             status.level, status.message = DiagnosticStatus.OK, "running; input faster than OCR, newest frames kept"
         else:
             status.level, status.message = DiagnosticStatus.OK, "running"
-        status.values = [KeyValue(key=k, value=v) for k, v in values.items()]
-        msg = DiagnosticArray(status=[status])
-        msg.header.stamp = self.get_clock().now().to_msg()
-        self._diag_pub.publish(msg)
+        publish_status(self, self._diag_pub, status, values)
 
 
 class _RosLogAdapter:

@@ -22,7 +22,7 @@ from collections import Counter
 import numpy as np
 import rclpy
 from builtin_interfaces.msg import Time
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from geometry_msgs.msg import Point
 from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
@@ -38,6 +38,7 @@ from ..landmarks.parameters import PARAMETERS, RANGES, validate
 from ..landmarks.store import LandmarkStore
 from ..msg import TextDetectionArray, TextLandmark, TextLandmarkArray
 from ..srv import FindText
+from .diagnostics_message import publish_status
 from .ros_logging import warn
 from .transforms import TransformLookup, TransformUnavailableError
 
@@ -229,10 +230,7 @@ class TextMapNode(Node):
                                                                    f"transform to {self.fixed_frame}")
         else:
             status.level, status.message = DiagnosticStatus.OK, "running"
-        status.values = [KeyValue(key=k, value=v) for k, v in values.items()]
-        msg = DiagnosticArray(status=[status])
-        msg.header.stamp = self.get_clock().now().to_msg()
-        self._diag_pub.publish(msg)
+        publish_status(self, self._diag_pub, status, values)
 
     def destroy_node(self) -> None:
         self.transforms.close()
