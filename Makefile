@@ -19,7 +19,7 @@ REAL ?=
 REAL_WORDS := $(if $(REAL),--real $(REAL)/words,)
 REAL_SCENES := $(if $(REAL),--real $(REAL)/scenes,)
 WORKERS ?= 2
-ROS_TESTS := test/test_node_graph.py test/test_launch.py test/test_text_map_graph.py
+ROS_TESTS := test/test_node_graph.py test/test_launch.py test/test_text_map_graph.py test/test_text_map_drive.py
 
 .PHONY: setup setup-jazzy build build-jazzy test test-kilted test-jazzy test-robots test-arm64 demo lint training-fonts models crnn-signs crnn-camera east-recall east-recall2 bench bench-int8 bench-batching bench-node bench-driveby bench-textmap soak peers bench-peers clean
 
