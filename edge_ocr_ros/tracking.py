@@ -4,8 +4,9 @@ Each frame is read from scratch, so a word misread in one frame of a drive-by wo
 matches a frame's words to the tracks of the previous frames (polygon IoU after moving each track by its
 last motion, plus text similarity; a reading that shares less than half its characters with the track's
 text is another word, not a misreading). A track without a motion yet (seen once) that overlaps nothing may
-still take the same reading near where it was, within a few box heights that grow with the frames it was
-missed. A track lives ``max_age`` frames without a match. Each word gets its track's vote: the text whose
+still take the same reading near where it was, within a box height or one and a half of its lengths, whichever
+is more, growing with the frames it was missed (at a low camera rate a passing sign moves more than its own
+box between two frames). A track lives ``max_age`` frames without a match. Each word gets its track's vote: the text whose
 readings have the largest summed confidence; its confidence is that sum divided by the frames the track was
 read in (in [0, 1]: it grows towards the readings' own confidence as the frames agree, and stays low for a
 text that only some frames read).
@@ -40,6 +41,7 @@ MIN_SIMILARITY = 0.5  # a reading must share at least half its characters with t
 FRAGMENT_INSIDE = 0.7  # share of a fragment's box inside its track's box for it to be folded into the track
 NEAR_SIMILARITY = 0.8  # how alike a reading must be to join a motionless track it does not overlap
 NEAR_HEIGHTS = 1.0  # ... and within this many box heights of it per frame since it was last seen (plus one)
+NEAR_LENGTHS = 1.5  # ... or this many of its lengths (a word that moved its own length between two frames)
 
 
 @dataclass(frozen=True)
@@ -129,14 +131,15 @@ class WordTracker:
             return []
         predicted = np.stack([t.predicted() for t in self._tracks])
         quads = np.stack([w.points for w in words]).astype(np.float32)
-        _, track_height = _lengths(predicted)
+        track_length, track_height = _lengths(predicted)
         lo_t, hi_t = predicted.min(axis=1), predicted.max(axis=1)
         lo_w, hi_w = quads.min(axis=1), quads.max(axis=1)
         touching = np.all((lo_t[:, None] <= hi_w[None]) & (lo_w[None] <= hi_t[:, None]), axis=2)
         distance = np.linalg.norm(predicted.mean(axis=1)[:, None] - quads.mean(axis=1)[None], axis=2)
         motionless = np.array([t.frames_seen == 1 for t in self._tracks])
         misses = np.array([t.misses for t in self._tracks])
-        near = motionless[:, None] & (distance <= (NEAR_HEIGHTS * track_height * (1 + misses))[:, None])
+        reach = np.maximum(NEAR_HEIGHTS * track_height, NEAR_LENGTHS * track_length) * (1 + misses)
+        near = motionless[:, None] & (distance <= reach[:, None])
         candidates = []
         for i, j in zip(*np.nonzero(touching | near), strict=True):  # text compared only where the boxes allow a match
             track = self._tracks[i]

@@ -90,3 +90,16 @@ def test_a_word_seen_once_keeps_its_id_over_a_short_miss_while_the_sign_moves():
     assert again.track_id == first.track_id and again.frames_seen == 2
     far = t.update(frame(word("b204", 600, 400, 40, 16))).words[0]  # across the image: another sign
     assert far.track_id != first.track_id
+
+
+def test_a_word_that_moved_its_own_length_between_two_frames_keeps_its_id():
+    """At a low camera rate (2.5 Hz, a robot passing at 1 m/s) a sign moves more than its own box between two
+    frames, so a track seen once never overlapped its next reading: every frame started a new track and with
+    ``min_frames: 2`` the sign was never published. The same reading within 1.5 of its lengths is the same word."""
+    t = tracker(min_frames=2)
+    assert t.update(frame(word("exit", 100, 200, 60, 20))).words == []
+    moved = t.update(frame(word("exit", 175, 196, 60, 20))).words  # 75 px: more than its 60 px length
+    assert [(w.text, w.frames_seen) for w in moved] == [("exit", 2)]
+    other = t.update(frame(word("exit", 250, 192, 60, 20), word("exit", 600, 192, 60, 20))).words
+    assert [(w.track_id, w.frames_seen) for w in other] == [(moved[0].track_id, 3)]  # the far one: a new track
+    assert t.active == 2
