@@ -156,6 +156,11 @@ def test_multi_camera_example_uses_namespaces_and_takes_its_topics_as_arguments(
     for name in ("_image", "params_file", "edgetpu"):
         assert name in ast.unparse(tree)
     assert calls(tree, "DeclareLaunchArgument")
+    (node,) = calls(tree, "Node")  # one map for both cameras, none per camera
+    assert ast.literal_eval(keywords(node)["executable"]) == "text_map_node"
+    assert "detection_topics" in ast.unparse(keywords(node)["parameters"]) and "IfCondition" in ast.unparse(node)
+    (include,) = calls(tree, "IncludeLaunchDescription")
+    assert "'text_map': 'false'" in ast.unparse(include)
 
 
 def test_params_file_declares_only_known_parameters():

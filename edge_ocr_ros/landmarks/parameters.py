@@ -10,6 +10,8 @@ __all__ = ["PARAMETERS", "RANGES", "validate"]
 PARAMETERS: dict[str, tuple[object, str, bool]] = {
     "fixed_frame": ("map", "frame the landmarks are kept in (tf2 must connect the images' frames to it)", True),
     "map_file": ("", "SQLite file the landmarks are kept in across restarts (empty: memory only)", True),
+    "detection_topics": (["text_detections"], "TextDetectionArray topics to read (relative names resolve in the "
+                                              "node's namespace): one map for several cameras", True),
     "publish_period": (1.0, "seconds between publications of ~/landmarks and ~/markers while the map changes", True),
     "merge_distance": (1.0, "metres between a sighting and a landmark it may join", False),
     "min_similarity": (0.5, "text similarity for a sighting to join a landmark", False),
@@ -25,6 +27,10 @@ RANGES: dict[str, tuple[float, float]] = {  # inclusive
 def validate(name: str, value: object) -> object:
     """A parameter value checked against its type and range (ConfigError with one line naming it)."""
     default = PARAMETERS[name][0]
+    if isinstance(default, list):
+        if not isinstance(value, (list, tuple)) or not value or not all(isinstance(t, str) and t.strip() for t in value):
+            raise ConfigError(f"{name} must be a non-empty list of topic names, not {value!r}")
+        return [t.strip() for t in value]
     if isinstance(default, str):
         if not isinstance(value, str) or (name == "fixed_frame" and not value.strip("/")):
             raise ConfigError(f"{name} must be a {'frame name' if name == 'fixed_frame' else 'string'}, not {value!r}")

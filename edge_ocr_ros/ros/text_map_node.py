@@ -1,6 +1,7 @@
 """text_map_node: the words a robot has read, remembered as landmarks in a fixed frame it can ask about.
 
-It subscribes to ocr_node's ``text_detections`` (relative: remap it), moves each positioned text line into
+It subscribes to ocr_node's ``text_detections`` (relative: remap it; ``detection_topics`` lists several, one
+map for several cameras), moves each positioned text line into
 ``fixed_frame`` with tf2 at the image's stamp, and fuses the sightings into one landmark per sign
 (edge_ocr_ros/landmarks/fusion.py). It answers ``~/find_text`` (FindText.srv), empties the map on ``~/clear``
 (std_srvs/Trigger), publishes the confirmed landmarks on ``~/landmarks`` and rviz markers on ``~/markers``
@@ -88,7 +89,8 @@ class TextMapNode(Node):
         self._pub_landmarks = self.create_publisher(TextLandmarkArray, "~/landmarks", LATCHED)
         self._pub_markers = self.create_publisher(MarkerArray, "~/markers", LATCHED)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
-        self.create_subscription(TextDetectionArray, "text_detections", self._on_detections, 100)  # a burst waits
+        for topic in values["detection_topics"]:
+            self.create_subscription(TextDetectionArray, topic, self._on_detections, 100)  # a burst waits
         self.create_service(FindText, "~/find_text", self._find_text)
         self.create_service(Trigger, "~/clear", self._clear)
         self.create_timer(values["publish_period"], self._publish)
