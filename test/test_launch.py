@@ -62,13 +62,9 @@ def test_a_bad_launch_argument_is_one_sentence_naming_it(values, named):
 
 
 def call_node(run, ns: str, srv_type, name: str, request):
-    from test_node_graph import wait_for
+    from test_node_graph import call_service
 
-    client = run.node.create_client(srv_type, f"/{ns}/ocr_node/{name}")
-    assert client.wait_for_service(30.0), f"/{ns}/ocr_node/{name} missing"
-    future = client.call_async(request)
-    assert wait_for(future.done, 10.0)
-    return future.result()
+    return call_service(run.node, srv_type, f"/{ns}/ocr_node/{name}", request, discovery_s=30.0)
 
 
 @pytest.mark.parametrize("ns, values, expected", [
@@ -121,18 +117,16 @@ def test_the_text_map_launch_arguments_reach_a_real_map_node(tmp_path):
     file and fixed frame from the arguments."""
     import rclpy
     from rcl_interfaces.srv import GetParameters
-    from test_node_graph import NodeProcess, wait_for
+    from test_node_graph import NodeProcess, call_service
 
     options = text_map_options({"text_map": "true", "namespace": "tm", "map_file": str(tmp_path / "m.db"),
                                 "fixed_frame": "odom"}, str(REPO / "config" / "text_map.yaml"))
     rclpy.init()
     run = NodeProcess("tm_tester", ros_arguments_for(options)[1:], executable="text_map_node")
     try:
-        client = run.node.create_client(GetParameters, "/tm/text_map_node/get_parameters")
-        assert client.wait_for_service(30.0)
-        future = client.call_async(GetParameters.Request(names=["fixed_frame", "map_file", "merge_distance"]))
-        assert wait_for(future.done, 10.0)
-        values = future.result().values
+        values = call_service(run.node, GetParameters, "/tm/text_map_node/get_parameters",
+                              GetParameters.Request(names=["fixed_frame", "map_file", "merge_distance"]),
+                              discovery_s=30.0).values
         assert (values[0].string_value, values[1].string_value, values[2].double_value) == ("odom", str(tmp_path / "m.db"), 1.0)
     finally:
         run.stop()

@@ -69,13 +69,19 @@ def latest_diagnostics(received: list[DiagnosticArray]) -> dict[str, str]:
             "hardware_id": status.hardware_id}
 
 
-def call_service(node, srv_type, name: str, request):
-    """Call a service from ``node`` (spun elsewhere) and wait for the answer."""
+def call_service(node, srv_type, name: str, request, discovery_s: float = 5.0):
+    """Call a service from ``node`` (spun elsewhere) and wait for the answer. FastDDS on Jazzy can lose a request
+    sent right after ``wait_for_service`` sees the server (its request reader not yet matched to the client):
+    a request not answered in 5 s is sent again, and the first answer counts (every call here is idempotent or
+    asserted on the first answer)."""
     client = node.create_client(srv_type, name)
-    assert client.wait_for_service(5.0), f"service {name} missing"
-    future = client.call_async(request)
-    assert wait_for(future.done, 10.0)
-    return future.result()
+    assert client.wait_for_service(discovery_s), f"service {name} missing"
+    futures = []
+    for _ in range(3):
+        futures.append(client.call_async(request))
+        if wait_for(lambda: any(f.done() for f in futures), 5.0):
+            return next(f for f in futures if f.done()).result()
+    raise AssertionError(f"service {name} never answered (3 requests)")
 
 
 def image_msg(bgr: np.ndarray, stamp: int = 7, frame: str = "camera_optical", encoding: str = "bgr8",
