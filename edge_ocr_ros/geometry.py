@@ -10,8 +10,20 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["axis_aligned_box", "bounds_overlap", "convex_hull", "intersection_area", "order_quad", "polygon_area",
-           "polygon_iou", "quad_frames", "quad_size", "quad_sizes", "rotated_box"]
+__all__ = [
+    "axis_aligned_box",
+    "bounds_overlap",
+    "convex_hull",
+    "intersection_area",
+    "order_quad",
+    "polygon_area",
+    "polygon_iou",
+    "pose_matrix",
+    "quad_frames",
+    "quad_size",
+    "quad_sizes",
+    "rotated_box",
+]
 
 
 def order_quad(points: np.ndarray) -> np.ndarray:
@@ -100,3 +112,14 @@ def axis_aligned_box(quad: np.ndarray, width: int, height: int) -> tuple[int, in
     x0, y0 = max(int(x0), 0), max(int(y0), 0)
     x1, y1 = min(int(x1), width - 1), min(int(y1), height - 1)
     return x0, y0, max(x1 - x0, 0), max(y1 - y0, 0)
+
+
+def pose_matrix(translation, quaternion_xyzw) -> np.ndarray:
+    """The 4 x 4 matrix of a pose: a translation and a unit quaternion in ROS's order (x, y, z, w)."""
+    x, y, z, w = quaternion_xyzw
+    out = np.eye(4)
+    out[:3, :3] = [[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+                   [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+                   [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]]
+    out[:3, 3] = translation
+    return out

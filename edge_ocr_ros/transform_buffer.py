@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["TransformBuffer", "TransformLookupError", "matrix_from_pq"]
+__all__ = ["TransformBuffer", "TransformLookupError"]
 
 
 class TransformLookupError(LookupError):
@@ -28,13 +28,6 @@ def _pytransform3d():
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise TransformLookupError("pytransform3d is not installed (pip install 'edge_ocr_ros[bags]')") from exc
     return transform_manager, transformations
-
-
-def matrix_from_pq(translation, quaternion_xyzw) -> np.ndarray:
-    """The 4 x 4 matrix of a translation and a ROS quaternion (x, y, z, w)."""
-    _, transformations = _pytransform3d()
-    x, y, z, w = quaternion_xyzw
-    return transformations.transform_from_pq(np.r_[np.asarray(translation, float), w, x, y, z])
 
 
 @dataclass

@@ -7,7 +7,8 @@ import pytest
 
 pytest.importorskip("pytransform3d", reason="pytransform3d is the extra 'bags' (make setup installs it)")
 
-from edge_ocr_ros.transform_buffer import TransformBuffer, TransformLookupError, matrix_from_pq
+from edge_ocr_ros.geometry import pose_matrix
+from edge_ocr_ros.transform_buffer import TransformBuffer, TransformLookupError
 
 
 def yaw_quaternion(deg: float) -> tuple[float, float, float, float]:
@@ -37,8 +38,8 @@ def robot_buffer(cache_s=None) -> TransformBuffer:
 
 
 def test_the_quaternion_convention_is_ros():
-    np.testing.assert_allclose(matrix_from_pq((0, 0, 0), OPTICAL_Q), OPTICAL, atol=1e-12)
-    np.testing.assert_allclose(matrix_from_pq((1, 2, 3), yaw_quaternion(30)), pose(1, 2, 3, 30), atol=1e-12)
+    np.testing.assert_allclose(pose_matrix((0, 0, 0), OPTICAL_Q), OPTICAL, atol=1e-12)
+    np.testing.assert_allclose(pose_matrix((1, 2, 3), yaw_quaternion(30)), pose(1, 2, 3, 30), atol=1e-12)
 
 
 def test_a_chain_at_a_sample_stamp_is_the_product_of_its_transforms():

@@ -21,6 +21,7 @@ from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.time import Time
 
+from ..geometry import pose_matrix
 from ..transform_buffer import TransformBuffer, TransformLookupError
 
 __all__ = ["TransformLookup", "TransformUnavailableError", "matrix_from_transform"]
@@ -35,15 +36,9 @@ class TransformUnavailableError(Exception):
 
 
 def matrix_from_transform(transform) -> np.ndarray:
-    """The 4 x 4 matrix of a geometry_msgs/Transform (unit quaternion x, y, z, w and a translation)."""
+    """The 4 x 4 matrix of a geometry_msgs/Transform."""
     q, t = transform.rotation, transform.translation
-    x, y, z, w = q.x, q.y, q.z, q.w
-    out = np.eye(4)
-    out[:3, :3] = [[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-                   [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-                   [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]]
-    out[:3, 3] = t.x, t.y, t.z
-    return out
+    return pose_matrix((t.x, t.y, t.z), (q.x, q.y, q.z, q.w))
 
 
 class _TopicListener:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from ..geometry import pose_matrix
+
 __all__ = ["CAMERA_IN_BASE", "DriveFrame", "Sign", "Transform", "corridor_signs", "render_drive", "write_drive_bag"]
 
 WIDTH, HEIGHT, FOCAL = 640, 480, 460.0
@@ -51,13 +53,7 @@ class Transform:
     rotation: tuple[float, float, float, float]
 
     def matrix(self) -> np.ndarray:
-        x, y, z, w = self.rotation
-        out = np.eye(4)
-        out[:3, :3] = [[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-                       [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-                       [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]]
-        out[:3, 3] = self.translation
-        return out
+        return pose_matrix(self.translation, self.rotation)
 
 
 def _yaw(deg: float) -> tuple[float, float, float, float]:
