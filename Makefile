@@ -119,16 +119,21 @@ crnn-signs: setup
 	    --work-dir $(DATA)/train_crnn_signs --weights-out $(DATA)/crnn_signs.weights.h5 $(if $(REAL),--select-best,)
 
 # The camera-view recognizer run (issue: read slanted, perspective, curved and small words): synthetic words
-# rendered as a robot's camera sees signs (edge_ocr_train/camera_views.py) and real crops given the same views
-# on the fly, fine-tuned from the shipped recognizer. The ICDAR 2015 scene words are never trained on, so that
+# rendered as a robot's camera sees signs (edge_ocr_train/camera_views.py), a quarter as many again with
+# engraved, embossed, backlit, reflective and LED/dot-matrix letters (sign_styles.py; added at step 7,000 of the
+# run in progress, after the ablation in models/README.md), and real crops given the same views on the fly,
+# fine-tuned from the shipped recognizer. The ICDAR 2015 scene words are never trained on, so that
 # they stay a clean measure (scripts/scene_words.py). Long and resumable, lowest priority: rerun the same
 # command to continue; put DATA outside the checkout to keep it across fresh clones.
 CAMERA_STEPS ?= 40000
 crnn-camera: setup
 	test -f $(DATA)/words_camera/labels.txt || nice -n 19 $(PY) -m edge_ocr_train.synth_words --out $(DATA)/words_camera \
 	    --count 120000 --seed 5 --camera 0.7 --workers $(WORKERS)
+	test -f $(DATA)/words_styles/labels.txt || nice -n 19 $(PY) -m edge_ocr_train.synth_words --out $(DATA)/words_styles \
+	    --count 40000 --seed 6 --camera 0.7 --styles 1 --workers $(WORKERS)
 	nice -n 19 $(PY) -m edge_ocr_train.train_crnn --charset signs --init-weights models/crnn.weights.h5 \
-	    --synth $(DATA)/words_camera --real $(or $(REAL),../shared/realtrain)/words --camera 0.5 --rotate 0.25 \
+	    --synth $(DATA)/words_camera --synth $(DATA)/words_styles --real $(or $(REAL),../shared/realtrain)/words \
+	    --camera 0.5 --rotate 0.25 \
 	    --steps $(CAMERA_STEPS) --lr 5e-4 --threads $(WORKERS) --eval-every 1000 --average 0.999 --resume --select-best \
 	    --work-dir $(DATA)/train_crnn_camera --weights-out $(DATA)/crnn_camera.weights.h5
 

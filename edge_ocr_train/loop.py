@@ -57,12 +57,16 @@ def make_optimizer(lr: float, steps: int):
 def train_loop(*, name: str, model, optimizer, schedule, steps: int, work_dir: Path, weights_out: Path,
                resume: bool, init_weights: Path | None, eval_every: int, fields: list[str],
                train_step: Callable[[], float], evaluate: Callable[[], dict[str, float]], select: str | None = None,
-               average: float = 0.0) -> None:
+               average: float = 0.0, on_weights: Callable[[Path], None] | None = None) -> None:
     """Run ``train_step`` until ``steps``; every ``eval_every`` steps log ``evaluate()`` and checkpoint
     (model and optimizer, for --resume). The float weights go to ``weights_out`` at every evaluation,
-    or, with ``select``, only when that validation field beats its best so far in this run (a
-    fine-tune that starts to overfit then keeps its best weights). With ``average`` (a decay per
-    step), evaluation and the written weights are a moving average of the weights (``WeightAverage``)."""
+    or, with ``select``, only when that validation field beats its best so far in the run, earlier
+    resumed parts of it included (a fine-tune that starts to overfit then keeps its best weights, and a
+    long schedule that resumes never overwrites a better step with a worse one). Every evaluation's
+    weights are also kept as ``work_dir/weights/stepNNNNNN.weights.h5``, so that any two steps of two
+    runs (an ablation's branches) can be exported and compared. With ``average`` (a decay per step),
+    evaluation and the written weights are a moving average of the weights (``WeightAverage``).
+    ``on_weights(path)`` runs after each weights file is written (the recognizer's alphabet beside it)."""
     import tensorflow as tf
 
     from .weight_average import WeightAverage
@@ -85,7 +89,14 @@ def train_loop(*, name: str, model, optimizer, schedule, steps: int, work_dir: P
     start = int(optimizer.iterations.numpy())
     t0 = time.time()
     losses: list[float] = []
-    best = -np.inf
+    best = log.best(select, until_step=start) if select else -np.inf
+
+    def save(path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        model.save_weights(path)
+        if on_weights:
+            on_weights(path)
+
     bar = tqdm(range(start, steps), initial=start, total=steps, desc=name, unit="step")
     for i in bar:
         losses.append(train_step())
@@ -100,12 +111,13 @@ def train_loop(*, name: str, model, optimizer, schedule, steps: int, work_dir: P
                        **evaluate(), "elapsed_s": time.time() - t0}
                 log.append(**row)
                 LOG.info("step %d %s", done, {k: round(v, 4) for k, v in row.items()})
+                save(work_dir / "weights" / f"step{done:06d}.weights.h5")
                 if select is None or row.get(select, -np.inf) > best:
                     best = row.get(select, best) if select else best
-                    model.save_weights(weights_out)
+                    save(weights_out)
                     LOG.info("float weights written to %s (step %d)", weights_out, done)
             manager.save(checkpoint_number=done)
             log.plot(work_dir / f"{name}_training.png", f"{name} training")
     if select is None:
         with averaged.applied() if averaged else nullcontext():
-            model.save_weights(weights_out)
+            save(weights_out)

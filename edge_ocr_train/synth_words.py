@@ -2,6 +2,7 @@
 
 Usage: python -m edge_ocr_train.synth_words --out data/words_synth --count 200000 --seed 1
        python -m edge_ocr_train.synth_words --out data/words_camera --count 120000 --seed 5 --camera 0.7
+       python -m edge_ocr_train.synth_words --out data/words_styles --count 40000 --seed 6 --camera 0.7 --styles 1
 Writes ``images.npy`` (N x H x W uint8 grayscale) and ``labels.txt`` (the printed text, one per line, with
 its case and punctuation: the trainer folds it to the alphabet it trains).
 """
@@ -22,6 +23,7 @@ from edge_ocr_ros.recognition.crop import warp_word
 from .camera_views import camera_view
 from .fonts import find_fonts, load_font
 from .generator_cli import generator_main
+from .sign_styles import sign_style
 from .textures import background, degrade
 from .words import label_of, sample_text
 
@@ -55,9 +57,11 @@ def random_homography(rng: np.random.Generator, w: int, h: int, strength: float)
 
 
 def render_word(rng: np.random.Generator, fonts: tuple[str, ...],
-                camera: float = 0.0) -> tuple[np.ndarray, np.ndarray, str]:
+                camera: float = 0.0, styles: float = 0.0) -> tuple[np.ndarray, np.ndarray, str]:
     """Render one word on a background; returns the BGR canvas, the word quad and the printed text. A share
-    ``camera`` of the words is seen as a robot's camera sees signs (``camera_views``) instead of flat."""
+    ``camera`` of the words is seen as a robot's camera sees signs (``camera_views``) instead of flat, and
+    a share ``styles`` is made as engraved, embossed, backlit, reflective or display letters (``sign_styles``)
+    instead of paint."""
     while True:
         text = sample_text(rng)
         if label_of(text) and len(text) <= 24:
@@ -70,15 +74,20 @@ def render_word(rng: np.random.Generator, fonts: tuple[str, ...],
     w, h = x1 - x0 + 2 * pad, y1 - y0 + 2 * pad
     canvas = background(rng, h, w)
     fg = text_color(rng, canvas)
-    pil = Image.fromarray(canvas)
-    draw = ImageDraw.Draw(pil)
     origin = (pad - x0, pad - y0)
-    if rng.random() < 0.15:  # drop shadow
-        off = int(rng.integers(1, 4))
-        draw.text((origin[0] + off, origin[1] + off), text, font=font, fill=(0, 0, 0))
-    stroke_fill = tuple(int(c) for c in rng.integers(0, 256, 3)) if stroke else None
-    draw.text(origin, text, font=font, fill=fg, stroke_width=stroke, stroke_fill=stroke_fill)
-    canvas = np.asarray(pil)
+    if styles and rng.random() < styles:
+        mask = Image.new("L", (w, h), 0)
+        ImageDraw.Draw(mask).text(origin, text, font=font, fill=255, stroke_width=stroke, stroke_fill=255)
+        canvas = sign_style(rng, canvas, np.asarray(mask, np.float32) / 255.0, fg, float(y1 - y0))
+    else:
+        pil = Image.fromarray(canvas)
+        draw = ImageDraw.Draw(pil)
+        if rng.random() < 0.15:  # drop shadow
+            off = int(rng.integers(1, 4))
+            draw.text((origin[0] + off, origin[1] + off), text, font=font, fill=(0, 0, 0))
+        stroke_fill = tuple(int(c) for c in rng.integers(0, 256, 3)) if stroke else None
+        draw.text(origin, text, font=font, fill=fg, stroke_width=stroke, stroke_fill=stroke_fill)
+        canvas = np.asarray(pil)
     quad = np.array([[pad, pad], [w - pad, pad], [w - pad, h - pad], [pad, h - pad]], np.float32)
     # the crop the recognizer sees: detector boxes are loose or tight by a few pixels
     th = float(h - 2 * pad)
@@ -99,14 +108,15 @@ def render_word(rng: np.random.Generator, fonts: tuple[str, ...],
     return degrade(rng, canvas), quad, text
 
 
-def _chunk(args: tuple[int, int, float]) -> tuple[np.ndarray, list[str]]:
-    seed, count, camera = args
+def render_crops(args: tuple[int, int, float, float]) -> tuple[np.ndarray, list[str]]:
+    """``count`` word crops (as the engine cuts them, grayscale) and their texts from one seed."""
+    seed, count, camera, styles = args
     rng = np.random.default_rng(seed)
     fonts = find_fonts()
     images = np.empty((count, CROP_HEIGHT, CROP_WIDTH), np.uint8)
     labels = []
     for i in range(count):
-        canvas, quad, label = render_word(rng, fonts, camera)
+        canvas, quad, label = render_word(rng, fonts, camera, styles)
         if rng.random() < 0.5:  # colour inverted words are common on signs
             canvas = 255 - canvas
         warp_word(cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY), quad, images[i])
@@ -114,13 +124,13 @@ def _chunk(args: tuple[int, int, float]) -> tuple[np.ndarray, list[str]]:
     return images, labels
 
 
-def generate(out: Path, count: int, seed: int, workers: int, camera: float = 0.0) -> None:
+def generate(out: Path, count: int, seed: int, workers: int, camera: float = 0.0, styles: float = 0.0) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    jobs = [(seed * 1_000_003 + i, min(CHUNK, count - i * CHUNK), camera) for i in range((count + CHUNK - 1) // CHUNK)]
+    jobs = [(seed * 1_000_003 + i, min(CHUNK, count - i * CHUNK), camera, styles) for i in range((count + CHUNK - 1) // CHUNK)]
     images = np.lib.format.open_memmap(out / "images.npy", mode="w+", dtype=np.uint8, shape=(count, CROP_HEIGHT, CROP_WIDTH))
     labels: list[str] = []
     with Pool(workers) as pool:
-        for i, (chunk_images, chunk_labels) in enumerate(tqdm(pool.imap(_chunk, jobs), total=len(jobs), desc="words", unit="chunk")):
+        for i, (chunk_images, chunk_labels) in enumerate(tqdm(pool.imap(render_crops, jobs), total=len(jobs), desc="words", unit="chunk")):
             images[i * CHUNK : i * CHUNK + len(chunk_labels)] = chunk_images
             labels.extend(chunk_labels)
     images.flush()
@@ -132,7 +142,10 @@ def main(argv: list[str] | None = None) -> None:
     generator_main(__doc__, generate, argv, count=200_000, seed=1, what="word crops", options={
         "--camera": {"type": float, "default": 0.0,
                      "help": "share of words seen as a robot's camera sees signs: turned away up to 50 degrees, "
-                             "from below or above, bent along arcs, defocused, small, with glare (camera_views.py)"}})
+                             "from below or above, bent along arcs, defocused, small, with glare (camera_views.py)"},
+        "--styles": {"type": float, "default": 0.0,
+                    "help": "share of words whose letters are engraved, embossed, backlit, reflective sheeting, "
+                            "LED or dot-matrix instead of paint (sign_styles.py)"}})
 
 
 if __name__ == "__main__":

@@ -135,6 +135,14 @@ def load_synth(folder: Path, charset: Charset = CHARSET) -> tuple[np.ndarray, li
     return (images if len(keep) == len(images) else images[keep]), labels
 
 
+def load_synths(folders: list[Path], charset: Charset = CHARSET) -> tuple[np.ndarray, list[str]]:
+    """Several synthetic folders as one set, in the order given (one folder stays memory-mapped)."""
+    parts = [load_synth(folder, charset) for folder in folders]
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([images for images, _ in parts]), [t for _, labels in parts for t in labels]
+
+
 def split(n: int, n_val: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Sorted train indices and validation indices of a random hold-out."""
     order = rng.permutation(n)
@@ -181,7 +189,7 @@ def train(args: argparse.Namespace) -> None:
     configure_tensorflow(args.threads, args.seed)
     synth_train = synth_val = real_train = real_val = None
     charset = charset_named(args.charset)
-    synth = load_synth(args.synth, charset) if args.synth else None
+    synth = load_synths(args.synth, charset) if args.synth else None
     real_images, real_labels = writable_crops([read_word_folder(f) for f in args.real or []], charset)
     rng, synth_split, real_split = holdout_splits(len(synth[1]) if synth else 0, len(real_labels), args.seed)
     if synth_split is not None:
@@ -213,8 +221,6 @@ def train(args: argparse.Namespace) -> None:
         old.load_weights(args.transfer_from)
         transfer_classes(old, old_charset.tokens, model, charset.tokens)
         LOG.info("started from %s (alphabet %s) for the alphabet %s", args.transfer_from, args.transfer_charset, args.charset)
-    args.weights_out.parent.mkdir(parents=True, exist_ok=True)
-    charset.save(charset_path(args.weights_out))
     optimizer, schedule = make_optimizer(args.lr, args.steps)
     time_steps = model.output_shape[1]
 
@@ -245,12 +251,14 @@ def train(args: argparse.Namespace) -> None:
                work_dir=args.work_dir, weights_out=args.weights_out, resume=args.resume,
                init_weights=args.init_weights, eval_every=args.eval_every, fields=["synth_acc", "real_acc", "real_acc_folded"],
                train_step=train_step, evaluate=evaluate, select="real_acc" if args.select_best and real_val else None,
-               average=args.average)
+               average=args.average, on_weights=lambda path: charset.save(charset_path(path)))
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--synth", type=Path, help="synthetic words folder (from edge_ocr_train.synth_words)")
+    parser.add_argument("--synth", type=Path, action="append",
+                        help="synthetic words folder (from edge_ocr_train.synth_words; repeatable: the folders are "
+                             "drawn from as one set, e.g. sign styles beside camera views)")
     parser.add_argument("--real", type=Path, action="append", help="real words folder with labels.tsv (repeatable)")
     parser.add_argument("--real-scenes", type=Path, action="append",
                         help="scene folder (NAME.jpg + NAME.gt.json, repeatable) whose labelled words also train, "

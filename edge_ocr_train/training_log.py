@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import matplotlib
@@ -23,9 +24,19 @@ class TrainingLog:
         with self.path.open("a", newline="") as f:
             csv.writer(f).writerow([row.get(k, "") for k in self.fields])
 
-    def plot(self, png: Path, title: str) -> None:
+    def rows(self) -> list[dict[str, str]]:
         with self.path.open() as f:
-            rows = list(csv.DictReader(f))
+            return list(csv.DictReader(f))
+
+    def best(self, field: str, until_step: int) -> float:
+        """The highest ``field`` logged at or before ``until_step`` (-inf if none): what a resumed run
+        must beat before it replaces the weights it selected earlier. Rows after ``until_step`` belong
+        to steps the checkpoint never reached (a run ended between evaluation and checkpoint)."""
+        values = [float(r[field]) for r in self.rows() if r.get(field) not in ("", None) and float(r["step"]) <= until_step]
+        return max(values, default=-math.inf)
+
+    def plot(self, png: Path, title: str) -> None:
+        rows = self.rows()
         if not rows:
             return
         steps = [float(r["step"]) for r in rows]

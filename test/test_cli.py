@@ -116,7 +116,8 @@ def test_eval_words(tmp_path):
     cv2.imwrite(str(tmp_path / "b.png"), crop)
     (tmp_path / "labels.tsv").write_text("a.png\tA\nb.png\tab\n")
     report = json.loads(edge_ocr("eval", "--gt", str(tmp_path), "--json", "-q", *MODEL_FLAGS).stdout)
-    assert report == {"words": {"accuracy": 0.5, "accuracy_cased": 0.0, "ned": 0.25}, "count": 2}  # truth "A": read "a"
+    assert report == {"words": {"accuracy": 0.5, "accuracy_cased": 0.0, "ned": 0.25}, "count": 2,  # truth "A": read "a"
+                      "by_aspect": {"fits": {"accuracy": 0.5, "count": 2}, "squeezed": {"accuracy": 0.0, "count": 0}}}
 
 
 def test_inspect():
@@ -232,6 +233,19 @@ def test_eval_words_by_slant_where_the_folder_says_each_words_slant(tmp_path):
     assert report["by_slant"]["35-90 deg"] == {"accuracy": 0.0, "count": 0}
     text = edge_ocr("eval", "--gt", str(tmp_path), "-q", *MODEL_FLAGS).stdout
     assert "slant  20-35 deg: accuracy 0.5000 (2 crops)" in text
+    assert report["by_aspect"]["fits"] == {"accuracy": 0.6667, "count": 3}
+
+
+def test_eval_words_by_aspect_tells_the_words_the_recognizer_squeezes(tmp_path):
+    """A crop wider than the recognizer's input (4:1 for 32 x 128) is squeezed to fit; edge-ocr eval
+    reports those apart: whether a wider input would read more words."""
+    for name, width in (("a.png", 60), ("b.png", 128), ("c.png", 200), ("d.png", 300)):
+        cv2.imwrite(str(tmp_path / name), np.full((32, width, 3), 20, np.uint8))
+    (tmp_path / "labels.tsv").write_text("a.png\tA\nb.png\tB\nc.png\tC\nd.png\tD\n")
+    report = json.loads(edge_ocr("eval", "--gt", str(tmp_path), "--json", "-q", *MODEL_FLAGS).stdout)
+    assert report["by_aspect"]["fits"]["count"] == 2 and report["by_aspect"]["squeezed"]["count"] == 2
+    assert "squeezed into the recognizer's input: accuracy 0.0000 (2 crops)" in \
+        edge_ocr("eval", "--gt", str(tmp_path), "-q", *MODEL_FLAGS).stdout
 
 
 def test_a_words_slant_is_its_baseline_against_the_horizontal():

@@ -359,8 +359,9 @@ def test_the_held_out_words_folder_holds_the_crops_training_validates_on(tmp_pat
         np.testing.assert_array_equal(cv2.imread(str(tmp_path / "held" / name), cv2.IMREAD_GRAYSCALE), images[keep[labels.index(text)]])
 
 
-def _linear_training(tmp_path, steps: int, average: float, resume: bool = False):
-    """A one-weight model trained by hand-made steps through the shared loop; returns (model, steps' weights)."""
+def _linear_training(tmp_path, steps: int, average: float, resume: bool = False, scores: dict[int, float] | None = None):
+    """A one-weight model trained by hand-made steps through the shared loop; returns (model, steps' weights).
+    With ``scores`` (step -> validation score) the loop selects its weights on them."""
     pytest.importorskip("tensorflow")
     import keras
     import tensorflow as tf
@@ -377,10 +378,31 @@ def _linear_training(tmp_path, steps: int, average: float, resume: bool = False)
         seen.append(float(model.trainable_variables[0].numpy()[0, 0]))
         return 0.0
 
+    def evaluate() -> dict[str, float]:
+        return {"score": scores[int(optimizer.iterations.numpy())]} if scores else {}
+
     train_loop(name="toy", model=model, optimizer=optimizer, schedule=schedule, steps=steps, work_dir=tmp_path / "work",
-               weights_out=tmp_path / "toy.weights.h5", resume=resume, init_weights=None, eval_every=2, fields=[],
-               train_step=train_step, evaluate=dict, average=average)
+               weights_out=tmp_path / "toy.weights.h5", resume=resume, init_weights=None, eval_every=2,
+               fields=["score"] if scores else [], train_step=train_step, evaluate=evaluate, average=average,
+               select="score" if scores else None)
     return model, seen
+
+
+def test_a_resumed_run_keeps_the_weights_it_selected_before_and_every_evaluation_is_kept(tmp_path):
+    """A long schedule runs in parts: the weights selected in an earlier part stay until a later step
+    scores higher, and each evaluated step's weights are kept (work_dir/weights) for ablations."""
+    scores = {2: 0.8, 4: 0.5, 6: 0.9}
+    _, first = _linear_training(tmp_path, steps=2, average=0.0, scores=scores)
+    model, second = _linear_training(tmp_path, steps=4, average=0.0, resume=True, scores=scores)
+    model.load_weights(tmp_path / "toy.weights.h5")
+    assert float(model.trainable_variables[0].numpy()[0, 0]) == pytest.approx(first[-1])  # step 2's, not step 4's
+    _, third = _linear_training(tmp_path, steps=6, average=0.0, resume=True, scores=scores)
+    snapshots = sorted(p.name for p in (tmp_path / "work" / "weights").iterdir())
+    assert snapshots == ["step000002.weights.h5", "step000004.weights.h5", "step000006.weights.h5"]
+    model.load_weights(tmp_path / "work" / "weights" / "step000004.weights.h5")
+    assert float(model.trainable_variables[0].numpy()[0, 0]) == pytest.approx(second[-1])
+    model.load_weights(tmp_path / "toy.weights.h5")
+    assert float(model.trainable_variables[0].numpy()[0, 0]) == pytest.approx(third[-1])  # step 6 scored higher
 
 
 def test_the_weight_average_is_what_training_writes_and_the_model_keeps_its_own_weights(tmp_path):
@@ -494,3 +516,19 @@ def test_real_crops_get_camera_views_in_training_batches():
     viewed = recut([card], picks, 32, 128, np.random.default_rng(0), camera=1.0)
     assert plain.shape == viewed.shape == (16, 32, 128)
     assert np.abs(plain.astype(int) - viewed.astype(int)).mean() > 5
+
+
+def test_several_synthetic_folders_train_as_one_set_in_order(tmp_path):
+    """--synth given twice (camera views and sign styles): the sets are drawn from as one, in order."""
+    from edge_ocr_train.train_crnn import CHARSETS, load_synths
+
+    folders = []
+    for k, texts in enumerate((["Exit", "ROOM 204"], ["Lift"])):
+        folder = tmp_path / f"set{k}"
+        folder.mkdir()
+        np.save(folder / "images.npy", np.full((len(texts), 32, 128), k, np.uint8))
+        (folder / "labels.txt").write_text("\n".join(texts) + "\n", encoding="utf-8")
+        folders.append(folder)
+    images, labels = load_synths(folders, CHARSETS["signs"])
+    assert labels == ["Exit", "ROOM204", "Lift"]  # folded to the alphabet (no space)
+    assert images.shape == (3, 32, 128) and images[:2].max() == 0 and images[2].min() == 1

@@ -311,6 +311,8 @@ def run_eval(args: argparse.Namespace) -> int:
               f"{report['words']['ned']:.4f} ({report['count']} crops)")
         for bucket, r in report.get("by_slant", {}).items():
             print(f"  slant {bucket:>10}: accuracy {r['accuracy']:.4f} ({r['count']} crops)")
+        for bucket, r in report["by_aspect"].items():
+            print(f"  {bucket:>8} into the recognizer's input: accuracy {r['accuracy']:.4f} ({r['count']} crops)")
     else:
         for key in ("detection", "end_to_end"):
             r = report[key]

@@ -42,17 +42,30 @@ def evaluate_scenes(pipeline: OcrPipeline, folder: Path, progress: bool = True, 
     return {"detection": detection.prf(), "end_to_end": end_to_end.prf(), "images": len(images), "per_image": per_image}
 
 
+def by_aspect(pairs: list[tuple[str, str]], aspects: list[float], input_aspect: float) -> dict[str, dict]:
+    """Accuracy of the crops that fit the recognizer's input (width over height up to ``input_aspect``, 4
+    for 32 x 128) against those it squeezes to fit: whether a wider input would read more words."""
+    report = {}
+    for key, inside in (("fits", lambda a: a <= input_aspect), ("squeezed", lambda a: a > input_aspect)):
+        chosen = [pair for pair, aspect in zip(pairs, aspects, strict=True) if inside(aspect)]
+        report[key] = {"accuracy": word_scores(chosen)["accuracy"] if chosen else 0.0, "count": len(chosen)}
+    return report
+
+
 def evaluate_words(pipeline: OcrPipeline, folder: Path, progress: bool = True) -> dict:
     """Accuracy and mean normalised edit distance over the crops of labels.tsv."""
     rows = [line.split("\t", 1) for line in (folder / "labels.tsv").read_text(encoding="utf-8").splitlines() if "\t" in line]
-    pairs, per_image = [], []
+    pairs, per_image, aspects = [], [], []
     for name, truth in tqdm(rows, desc="eval", unit="word", disable=not progress):
-        text = pipeline.recognize_crop(read_image(folder / name)).words[0].text
+        image = read_image(folder / name)
+        text = pipeline.recognize_crop(image).words[0].text
         pairs.append((text, truth))
         per_image.append({"image": name, "truth": truth, "text": text})
+        aspects.append(image.shape[1] / max(image.shape[0], 1))
     scores = word_scores(pairs)
     words = {k: scores[k] for k in ("accuracy", "accuracy_cased", "ned")}
-    report = {"words": words, "count": scores["count"], "per_image": per_image}
+    report = {"words": words, "count": scores["count"], "per_image": per_image,
+              "by_aspect": by_aspect(pairs, aspects, pipeline.recognizer.width / pipeline.recognizer.height)}
     slants_file = folder / "slants.tsv"
     if slants_file.is_file():  # slanted words are what the recognizer reads worst: accuracy per slant
         slants = dict(line.split("\t") for line in slants_file.read_text(encoding="utf-8").splitlines() if "\t" in line)
