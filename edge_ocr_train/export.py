@@ -76,13 +76,24 @@ def convert(model, signature: list, representative: Callable[[], Iterator[list[n
         return converter.convert()  # reads the SavedModel: inside its folder's lifetime
 
 
-def calibration_words(folders: list[Path], count: int, seed: int) -> np.ndarray:
-    """Word crops (N x 32 x 128 uint8) from synthetic folders (images.npy) or real ones (labels.tsv)."""
+def crnn_width(text: str) -> int:
+    """--crnn-width: the trunk pools the width by 4, and a word needs room for a few letters."""
+    width = int(text)
+    if width < 32 or width % 4:
+        raise argparse.ArgumentTypeError(f"the CRNN width must be a multiple of 4 from 32, not {text!r}")
+    return width
+
+
+def calibration_words(folders: list[Path], count: int, seed: int, width: int = INPUT_WIDTH) -> np.ndarray:
+    """Word crops (N x 32 x width uint8) from synthetic folders (images.npy, rendered 128 wide: a wider
+    input gets their last column repeated, as the engine pads a short word) or real ones (labels.tsv)."""
     rng = np.random.default_rng(seed)
     pools = [np.load(f / "images.npy", mmap_mode="r") if (f / "images.npy").is_file()
-             else load_word_folder(f, INPUT_HEIGHT, INPUT_WIDTH)[0] for f in folders]
+             else load_word_folder(f, INPUT_HEIGHT, width)[0] for f in folders]
     per = max(count // len(pools), 1)
-    return np.concatenate([p[np.sort(rng.choice(len(p), size=min(per, len(p)), replace=False))] for p in pools])
+    crops = np.concatenate([p[np.sort(rng.choice(len(p), size=min(per, len(p)), replace=False))][:, :, :width]
+                            for p in pools])
+    return np.pad(crops, ((0, 0), (0, 0), (0, width - crops.shape[2])), mode="edge")
 
 
 def calibration_scenes(folders: list[Path], count: int, seed: int, size: tuple[int, int]) -> np.ndarray:
@@ -135,14 +146,17 @@ def write_model_info(out: Path, name: str, model, sizes: dict[str, tuple[int, ..
 
 def export_crnn(weights: Path, out: Path, calib: np.ndarray, filters: tuple[int, ...] = FILTERS,
                 substeps: int = SUBSTEPS) -> None:
+    """The recognizer at the width of the calibration crops: the network is convolutional along the
+    word, so weights trained at one width run at another (more columns, more time steps)."""
     import tensorflow as tf
 
     written = charset_path(weights)  # the trainer writes the alphabet beside the weights
     charset = charset_named(str(written)) if written.is_file() else CHARSET
-    model = build_crnn(charset.num_classes, filters=filters, substeps=substeps)
+    width = calib.shape[2]
+    model = build_crnn(charset.num_classes, width=width, filters=filters, substeps=substeps)
     model.load_weights(weights)
     model = with_softmax(model)
-    fp16 = convert(model, [tf.TensorSpec([None, INPUT_HEIGHT, INPUT_WIDTH, 1], tf.float32)])
+    fp16 = convert(model, [tf.TensorSpec([None, INPUT_HEIGHT, width, 1], tf.float32)])
     (out / "crnn_fp16.tflite").write_bytes(fp16)
     data = calib.astype(np.float32)[..., None] / 255.0
 
@@ -150,10 +164,10 @@ def export_crnn(weights: Path, out: Path, calib: np.ndarray, filters: tuple[int,
         for x in data:
             yield [x[None]]
 
-    int8 = convert(model, [tf.TensorSpec([1, INPUT_HEIGHT, INPUT_WIDTH, 1], tf.float32)], representative)
+    int8 = convert(model, [tf.TensorSpec([1, INPUT_HEIGHT, width, 1], tf.float32)], representative)
     (out / "crnn_int8.tflite").write_bytes(int8)
     charset.save(out / "charset.txt")
-    write_model_info(out, "crnn", model, {"1x32x128x1": (1, INPUT_HEIGHT, INPUT_WIDTH, 1)})
+    write_model_info(out, "crnn", model, {f"1x32x{width}x1": (1, INPUT_HEIGHT, width, 1)})
     LOG.info("CRNN: fp16 %d bytes, int8 %d bytes", len(fp16), len(int8))
 
 
@@ -198,6 +212,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="trunk filters the CRNN was trained with (train_crnn --filters; default: the shipped CRNN's)")
     parser.add_argument("--crnn-substeps", type=int, choices=(1, 2), default=SUBSTEPS,
                         help="time steps per 4 columns the CRNN was trained with (train_crnn --substeps; default: the shipped CRNN's)")
+    parser.add_argument("--crnn-width", type=crnn_width, default=INPUT_WIDTH,
+                        help="input width of the exported CRNN (a multiple of 4; default 128, as trained): the same "
+                             "weights read a word wider than 4:1 with more columns instead of squeezing it")
     parser.add_argument("--east-weights", type=Path, help="float EAST weights (.weights.h5)")
     parser.add_argument("--calib-words", type=Path, action="append", default=[], help="word folders for int8 calibration")
     parser.add_argument("--calib-scenes", type=Path, action="append", default=[], help="scene folders for int8 calibration")
@@ -217,7 +234,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.crnn_weights:
         if not args.calib_words:
             parser.error("--crnn-weights needs --calib-words")
-        export_crnn(args.crnn_weights, args.out, calibration_words(args.calib_words, args.samples, args.seed),
+        export_crnn(args.crnn_weights, args.out,
+                    calibration_words(args.calib_words, args.samples, args.seed, args.crnn_width),
                     tuple(args.crnn_filters), args.crnn_substeps)
     if args.east_weights:
         if not args.calib_scenes:

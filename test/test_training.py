@@ -133,10 +133,11 @@ def test_labels_follow_the_alphabet():
     assert label_for("Café", CHARSETS["signs"]) == ""  # a letter it cannot write: the sample is skipped
 
 
-@pytest.mark.parametrize("substeps", [1, 2])
-def test_a_crnn_of_other_widths_trains_and_exports(tmp_path, substeps):
+@pytest.mark.parametrize(("substeps", "width"), [(1, 128), (2, 192)])
+def test_a_crnn_of_other_widths_trains_and_exports(tmp_path, substeps, width):
     """train_crnn --filters/--substeps and export --crnn-filters/--crnn-substeps build the same network,
-    so a wider (or narrower, or finer-stepped) recognizer goes through the same export and engine as the shipped one."""
+    so a wider (or narrower, or finer-stepped) recognizer goes through the same export and engine as the shipped one;
+    export --crnn-width runs the same weights on a wider input (more time steps)."""
     pytest.importorskip("tensorflow")
     from edge_ocr_train import export, synth_words, train_crnn
 
@@ -146,11 +147,12 @@ def test_a_crnn_of_other_widths_trains_and_exports(tmp_path, substeps):
     train_crnn.main(["--synth", str(words), "--steps", "2", "--batch", "4", "--eval-every", "2", "--threads", "1",
                      "--filters", *filters, "--substeps", str(substeps),
                      "--work-dir", str(tmp_path / "crnn"), "--weights-out", str(models / "crnn.weights.h5")])
-    export.main(["--crnn-weights", str(models / "crnn.weights.h5"), "--crnn-filters", *filters,
+    export.main(["--crnn-weights", str(models / "crnn.weights.h5"), "--crnn-filters", *filters, "--crnn-width", str(width),
                  "--crnn-substeps", str(substeps), "--calib-words", str(words), "--samples", "4", "--out", str(models)])
     report = inspect_model(models / "crnn_int8.tflite")
     assert report.unsupported == [] and not report.dynamic and report.quantized_io
-    assert json.loads((models / "model_info.json").read_text())["crnn"]["parameters"] < 20000  # the narrow network
+    info = json.loads((models / "model_info.json").read_text())["crnn"]
+    assert info["parameters"] < 20000 and f"1x32x{width}x1" in info["macs"]  # the narrow network, at its width
     for precision in ("float16", "int8"):  # the engine takes the steps from the model
         pipeline = OcrPipeline.from_config(OcrConfig({
             "recognizer.model": str(models / "crnn_fp16.tflite"), "recognizer.int8_model": str(models / "crnn_int8.tflite"),
@@ -158,7 +160,8 @@ def test_a_crnn_of_other_widths_trains_and_exports(tmp_path, substeps):
         crop = np.full((30, 90, 3), 200, np.uint8)
         quad = np.array([[[0, 0], [90, 0], [90, 30], [0, 30]]], np.float32)
         probs = pipeline.recognizer.probabilities(crop, quad, {})
-        assert pipeline.recognize_crop(crop).words and probs.shape == (1, 32 * substeps, pipeline.recognizer.charset.num_classes)
+        assert pipeline.recognize_crop(crop).words
+        assert probs.shape == (1, width // 4 * substeps, pipeline.recognizer.charset.num_classes)
 
 
 def test_a_crnn_split_into_two_steps_per_column_starts_reading_as_the_trained_one():
