@@ -1,5 +1,6 @@
 """Training tools: target/decoder agreement, and a tiny end-to-end smoke run (data, train, export, LiteRT)."""
 
+import csv
 import json
 import math
 import tempfile
@@ -535,3 +536,31 @@ def test_several_synthetic_folders_train_as_one_set_in_order(tmp_path):
     images, labels = load_synths(folders, CHARSETS["signs"])
     assert labels == ["Exit", "ROOM204", "Lift"]  # folded to the alphabet (no space)
     assert images.shape == (3, 32, 128) and images[:2].max() == 0 and images[2].min() == 1
+
+
+def test_recognizer_curves_score_each_kept_step_once_beside_the_shipped_recognizer(tmp_path):
+    """scripts/recognizer_curves.py: every step the trainer kept is exported and scored on words folders;
+    a second call (the run went on) scores only the new steps."""
+    pytest.importorskip("tensorflow")
+    from test_docs import load_script
+
+    from edge_ocr_train import synth_words, train_crnn
+
+    words, val = tmp_path / "words", tmp_path / "val"
+    synth_words.main(["--out", str(words), "--count", "16", "--workers", "1"])
+    load_script("synth_val_words").main(["--out", str(val), "--count", "4"])
+    work = tmp_path / "work"
+    train = ["--synth", str(words), "--charset", "signs", "--batch", "4", "--eval-every", "2", "--threads", "1",
+             "--work-dir", str(work), "--weights-out", str(tmp_path / "crnn.weights.h5"), "--resume"]
+    curves = load_script("recognizer_curves")
+    command = ["--work-dir", str(work), "--calib-words", str(words), "--set", f"val={val}", "--out", str(tmp_path)]
+    train_crnn.main([*train, "--steps", "2"])
+    curves.main(command)
+    train_crnn.main([*train, "--steps", "4"])
+    curves.main(command)
+    with (work / "curves.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["step"], r["precision"]) for r in rows] == [("shipped", "float16"), ("2", "float16"), ("4", "float16")]
+    assert float(rows[0]["val"]) > 0.5 >= max(float(rows[1]["val"]), float(rows[2]["val"]))  # 4 steps read nothing yet
+    assert "| 4 | float16 |" in (tmp_path / "crnn_camera_curves.md").read_text()
+    assert (tmp_path / "crnn_camera_curves.png").stat().st_size > 1000
