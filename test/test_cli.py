@@ -77,6 +77,21 @@ def test_recognize_only(tmp_path):
     assert record["words"][0]["text"] == "a" and record["words"][0]["points"] == [[0, 0], [127, 0], [127, 31], [0, 31]]
 
 
+def test_recognize_only_reads_a_slanted_word_cut_upright(tmp_path):
+    """The shipped models, as a user runs them on a crop from an axis-aligned detector: a word turned 25
+    degrees is read along its own box; with recognizer.straighten_angle 0 it is read as cut (and misread)."""
+    from test_pipeline import _slanted_word_crop
+
+    cv2.imwrite(str(tmp_path / "slanted.png"), _slanted_word_crop("PLATFORM", 25))
+    (tmp_path / "as_cut.yaml").write_text("recognizer:\n  straighten_angle: 0.0\n")  # as a YAML setting, or:
+    flag = json.loads(edge_ocr("--image", str(tmp_path / "slanted.png"), "--recognize-only", "--json",
+                               "--straighten-angle", "0").stdout)
+    read = json.loads(edge_ocr("--image", str(tmp_path / "slanted.png"), "--recognize-only", "--json").stdout)
+    as_cut = json.loads(edge_ocr("--image", str(tmp_path / "slanted.png"), "--recognize-only", "--json",
+                                 "--config", str(tmp_path / "as_cut.yaml")).stdout)
+    assert read["words"][0]["text"] == "PLATFORM" != as_cut["words"][0]["text"] == flag["words"][0]["text"]
+
+
 @pytest.mark.parametrize("args, message", [
     (["--image", "/nonexistent.jpg"], "cannot read /nonexistent.jpg"),
     (["--image", "x.jpg", "--thr", "2"], "detector.score_threshold must be between 0 and 1"),

@@ -432,3 +432,66 @@ def test_the_coarse_pass_keeps_its_half_size_when_frames_are_stretched():
                                                   "detector.height": 480}))
     pipeline.run(np.full((720, 1280, 3), 200, np.uint8))
     assert pipeline.detector.size == (320, 256)  # 320 x 240, rounded to multiples of 32
+
+
+def _slanted_word_crop(text: str, degrees: float) -> np.ndarray:
+    """A word turned by ``degrees`` and cut as its upright bounding box, as word-crop datasets and
+    axis-aligned detectors cut slanted words."""
+    import cv2
+
+    canvas = np.full((200, 600, 3), 235, np.uint8)
+    cv2.putText(canvas, text, (60, 125), cv2.FONT_HERSHEY_SIMPLEX, 2.2, (30, 30, 30), 6, cv2.LINE_AA)
+    turned = cv2.warpAffine(canvas, cv2.getRotationMatrix2D((300, 100), degrees, 1.0), (600, 200),
+                            borderValue=(235, 235, 235))
+    ys, xs = np.nonzero(turned[..., 0] < 128)
+    return np.ascontiguousarray(turned[ys.min() - 4 : ys.max() + 5, xs.min() - 4 : xs.max() + 5])
+
+
+@pytest.mark.parametrize("precision", ["float16", "int8"])
+def test_a_slanted_word_cut_upright_is_read_along_its_own_box(precision):
+    """Cut upright, a word turned 25 degrees is squeezed along its diagonal and misread; the detector,
+    run inside the crop, finds its own box, and the reading along it is kept (more confident)."""
+    crop = _slanted_word_crop("PLATFORM", 25)
+    straightened = OcrPipeline.from_config(OcrConfig({"precision": precision})).recognize_crop(crop)
+    as_cut = OcrPipeline.from_config(OcrConfig({"precision": precision, "recognizer.straighten_angle": 0.0}))
+    assert straightened.words[0].text == "PLATFORM" and as_cut.recognize_crop(crop).words[0].text != "PLATFORM"
+    h, w = crop.shape[:2]
+    assert straightened.words[0].points.tolist() == [[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]]
+    assert "straighten" in straightened.timing_ms
+
+
+def test_a_level_word_crop_keeps_its_own_reading():
+    """The detector finds a level word (turned less than straighten_angle) inside its crop: the crop is
+    read as it is, with the same confidence as without the search."""
+    crop = _slanted_word_crop("PLATFORM", 0)
+    searched = OcrPipeline.from_config(OcrConfig()).recognize_crop(crop).words[0]
+    plain = OcrPipeline.from_config(OcrConfig({"recognizer.straighten_angle": 0.0})).recognize_crop(crop).words[0]
+    assert (searched.text, searched.confidence) == (plain.text, plain.confidence) == ("PLATFORM", plain.confidence)
+
+
+@pytest.mark.parametrize("shape", [(20, 30), (300, 40), (24, 900), (64, 200)])
+def test_a_word_crop_is_searched_in_a_canvas_of_one_size(shape):
+    """Any crop, tall, wide or tiny, goes into the same canvas (the detector's input keeps its shape), in
+    its middle, at most STRAIGHTEN_HEIGHT high and inside the border; the margins repeat its edges."""
+    import cv2
+
+    from edge_ocr_ros.pipeline import STRAIGHTEN_BORDER, STRAIGHTEN_CANVAS, STRAIGHTEN_HEIGHT, framed_crop
+
+    h, w = shape
+    crop = np.zeros((h, w, 3), np.uint8)
+    crop[:, :, 1] = 200  # a green crop ...
+    by, bx = max(1, h // 8), max(1, w // 8)
+    centres = np.array([[w // 4, h // 4], [3 * w // 4, 3 * h // 4]], np.float64)
+    for x, y in centres.astype(int):  # two inner blocks show where it lands
+        crop[y - by : y + by, x - bx : x + bx, 0] = 255
+    framed = framed_crop(crop)
+    assert framed.shape == (STRAIGHTEN_CANVAS[1], STRAIGHTEN_CANVAS[0], 3)
+    assert (framed[..., 1] == 200).all()  # ... repeated into the margins
+    count, _, _, found = cv2.connectedComponentsWithStats((framed[..., 0] > 100).astype(np.uint8))
+    assert count == 3
+    found = found[1:][np.argsort(found[1:, 0])]
+    # as high as STRAIGHTEN_HEIGHT, or less where that would leave the border too narrow at the sides
+    scale = min(STRAIGHTEN_HEIGHT / h, (STRAIGHTEN_CANVAS[0] - 2 * STRAIGHTEN_BORDER * STRAIGHTEN_HEIGHT) / w)
+    expected = (centres + 0.5 - np.array([w, h]) / 2) * scale + np.array(STRAIGHTEN_CANVAS) / 2 - 0.5
+    np.testing.assert_allclose(found, expected, atol=2.5)
+    np.testing.assert_allclose(found.mean(axis=0), np.array(STRAIGHTEN_CANVAS) / 2, atol=3)

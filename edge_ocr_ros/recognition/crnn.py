@@ -67,6 +67,7 @@ class RecognizerSettings:
     crop_margin: float
     second_look_from: float
     vertical_ratio: float
+    straighten_angle: float  # applied by the pipeline to word crops (OcrPipeline.recognize_crop)
     split_gap: float
     split_ratio: float
     site_words: str  # the site vocabulary, added to the lexicon (lexicon.site_word_list)

@@ -109,6 +109,10 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
                                                            "(1: never)")
     g.add_argument("--vertical-ratio", type=float, help="a box this many times taller than wide is also read turned a "
                                                          "quarter either way, the most confident reading kept (0: never)")
+    g.add_argument("--straighten-angle", type=float, help="word crops (--recognize-only, eval on a words folder): a "
+                                                               "word the detector finds turned at least this many "
+                                                               "degrees inside the crop is read along its own box, "
+                                                               "the more confident reading kept (0: never)")
     g.add_argument("--split-gap", type=float, help="cut a box's reading into words at a blank run this many box "
                                                     "heights long, when the lexicon knows the parts (0: never)")
     g.add_argument("--threads", type=int, help="CPU threads per interpreter")
@@ -125,7 +129,7 @@ def config_from_args(args: argparse.Namespace) -> OcrConfig:
                        ("edgetpu", "edgetpu"), ("edgetpu_device", "edgetpu_device"), ("tiles", "detector.tiles"),
                        ("tile_overlap", "detector.tile_overlap"), ("split_gap", "recognizer.split_gap"),
                        ("crop_margin", "recognizer.crop_margin"), ("second_look_from", "recognizer.second_look_from"),
-                       ("vertical_ratio", "recognizer.vertical_ratio"),
+                       ("vertical_ratio", "recognizer.vertical_ratio"), ("straighten_angle", "recognizer.straighten_angle"),
                        ("coarse_scale", "detector.coarse_scale"), ("coarse_passes", "detector.coarse_passes"),
                        ("coarse_min_size", "detector.coarse_min_size")):
         if getattr(args, flag) is not None:
