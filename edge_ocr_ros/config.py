@@ -71,10 +71,11 @@ LEXICON_MARGIN = 4.0
 MIN_TEXT_CONFIDENCE = 0.95
 # chosen on the real training scenes (models/README.md, "Crop margin and second look")
 CROP_MARGIN, SECOND_LOOK_FROM = 0.075, 0.0
-# A word crop's detector pass finds a slanted word's own box; read along it from this turn on. 8 degrees: on the
-# 1,140 ICDAR 2003 scene words (all within 5 degrees of level) 4 degrees cost 0.3 points and 8 nothing
-# (models/README.md, "Straightening slanted word crops").
-STRAIGHTEN_ANGLE = 8.0
+# Off by default: the detector pass costs 5x the time per crop in float16 and 26x in int8 on the CPU, and gains
+# nothing on near-level crops (the dev set's). For crops of slanted words, 8 degrees: on the 1,140 ICDAR 2003
+# scene words (all within 5 degrees of level) 4 degrees cost 0.3 points and 8 nothing (models/README.md,
+# "Slanted word crops").
+STRAIGHTEN_ANGLE = 0.0
 VERTICAL_RATIO = 1.5  # RapidOCR's (PaddleOCR's) rule for turning a tall crop, not tuned (models/README.md, "Vertical words")
 SPLIT_GAP, SPLIT_RATIO = 1.2, 1.8  # a box's reading is cut at a space (recognition/word_split.py)
 COARSE_SCALE, COARSE_PASSES, COARSE_MIN_SIZE = 0.5, 1, 48.0  # coarse detection passes (models/README.md, "Large words")
@@ -166,7 +167,8 @@ SCHEMA: dict[str, Setting] = {
                                            "words folder): the detector also looks inside the crop, and a word it "
                                            "finds turned at least this many degrees (cut upright around a slanted "
                                            "word, as datasets and axis-aligned detectors cut) is read along its own "
-                                           "box, the more confident reading kept; 0: never", 0.0, 90.0,
+                                           "box, the more confident reading kept; 0: never (8 for crops of slanted "
+                                           "words; it costs a detector pass per crop)", 0.0, 90.0,
                                            reload=False),
     "recognizer.split_gap": Setting(SPLIT_GAP, "a box holding several words is read as several: two neighbouring characters "
                                     "at least this many box heights apart (centre to centre) are cut apart; 0: never",

@@ -79,17 +79,17 @@ def test_recognize_only(tmp_path):
 
 def test_recognize_only_reads_a_slanted_word_cut_upright(tmp_path):
     """The shipped models, as a user runs them on a crop from an axis-aligned detector: a word turned 25
-    degrees is read along its own box; with recognizer.straighten_angle 0 it is read as cut (and misread)."""
+    degrees is read along its own box with --straighten-angle 8 (or the YAML setting); by default it is read
+    as cut (and misread)."""
     from test_pipeline import _slanted_word_crop
 
     cv2.imwrite(str(tmp_path / "slanted.png"), _slanted_word_crop("PLATFORM", 25))
-    (tmp_path / "as_cut.yaml").write_text("recognizer:\n  straighten_angle: 0.0\n")  # as a YAML setting, or:
-    flag = json.loads(edge_ocr("--image", str(tmp_path / "slanted.png"), "--recognize-only", "--json",
-                               "--straighten-angle", "0").stdout)
-    read = json.loads(edge_ocr("--image", str(tmp_path / "slanted.png"), "--recognize-only", "--json").stdout)
-    as_cut = json.loads(edge_ocr("--image", str(tmp_path / "slanted.png"), "--recognize-only", "--json",
-                                 "--config", str(tmp_path / "as_cut.yaml")).stdout)
-    assert read["words"][0]["text"] == "PLATFORM" != as_cut["words"][0]["text"] == flag["words"][0]["text"]
+    (tmp_path / "straighten.yaml").write_text("recognizer:\n  straighten_angle: 8.0\n")
+    image = ["--image", str(tmp_path / "slanted.png"), "--recognize-only", "--json"]
+    flag = json.loads(edge_ocr(*image, "--straighten-angle", "8").stdout)
+    setting = json.loads(edge_ocr(*image, "--config", str(tmp_path / "straighten.yaml")).stdout)
+    as_cut = json.loads(edge_ocr(*image).stdout)
+    assert flag["words"][0]["text"] == setting["words"][0]["text"] == "PLATFORM" != as_cut["words"][0]["text"]
 
 
 @pytest.mark.parametrize("args, message", [

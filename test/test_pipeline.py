@@ -452,8 +452,9 @@ def test_a_slanted_word_cut_upright_is_read_along_its_own_box(precision):
     """Cut upright, a word turned 25 degrees is squeezed along its diagonal and misread; the detector,
     run inside the crop, finds its own box, and the reading along it is kept (more confident)."""
     crop = _slanted_word_crop("PLATFORM", 25)
-    straightened = OcrPipeline.from_config(OcrConfig({"precision": precision})).recognize_crop(crop)
-    as_cut = OcrPipeline.from_config(OcrConfig({"precision": precision, "recognizer.straighten_angle": 0.0}))
+    straightened = OcrPipeline.from_config(OcrConfig({"precision": precision, "recognizer.straighten_angle": 8.0}))
+    straightened = straightened.recognize_crop(crop)
+    as_cut = OcrPipeline.from_config(OcrConfig({"precision": precision}))  # off by default
     assert straightened.words[0].text == "PLATFORM" and as_cut.recognize_crop(crop).words[0].text != "PLATFORM"
     h, w = crop.shape[:2]
     assert straightened.words[0].points.tolist() == [[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]]
@@ -464,8 +465,8 @@ def test_a_level_word_crop_keeps_its_own_reading():
     """The detector finds a level word (turned less than straighten_angle) inside its crop: the crop is
     read as it is, with the same confidence as without the search."""
     crop = _slanted_word_crop("PLATFORM", 0)
-    searched = OcrPipeline.from_config(OcrConfig()).recognize_crop(crop).words[0]
-    plain = OcrPipeline.from_config(OcrConfig({"recognizer.straighten_angle": 0.0})).recognize_crop(crop).words[0]
+    searched = OcrPipeline.from_config(OcrConfig({"recognizer.straighten_angle": 8.0})).recognize_crop(crop).words[0]
+    plain = OcrPipeline.from_config(OcrConfig()).recognize_crop(crop).words[0]
     assert (searched.text, searched.confidence) == (plain.text, plain.confidence) == ("PLATFORM", plain.confidence)
 
 
