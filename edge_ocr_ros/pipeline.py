@@ -175,7 +175,6 @@ class OcrPipeline:
         timings["total"] = (time.perf_counter() - t0) * 1e3
         return OcrResult(words, w, h, timings)
 
-
     def _straightened_reading(self, image: np.ndarray, timings: dict[str, float]) -> tuple[str, float] | None:
         """A crop cut upright around a slanted word (word-crop datasets, axis-aligned detectors) shows the
         word squeezed along its diagonal. The detector, run on the crop scaled to a text height it reads
