@@ -73,7 +73,7 @@ MIN_TEXT_CONFIDENCE = 0.95
 CROP_MARGIN, SECOND_LOOK_FROM = 0.075, 0.0
 # Off by default: the detector pass costs 5x the time per crop in float16 and 26x in int8 on the CPU, and gains
 # nothing on near-level crops (the dev set's). For crops of slanted words, 8 degrees: on the 1,140 ICDAR 2003
-# scene words (all within 5 degrees of level) 4 degrees cost 0.3 points and 8 nothing (models/README.md,
+# scene words (all within 5 degrees of level) 4 degrees cost 0.8 points and 8 nothing (models/README.md,
 # "Slanted word crops").
 STRAIGHTEN_ANGLE = 0.0
 VERTICAL_RATIO = 1.5  # RapidOCR's (PaddleOCR's) rule for turning a tall crop, not tuned (models/README.md, "Vertical words")
